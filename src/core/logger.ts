@@ -1,0 +1,168 @@
+/** Log levels in increasing severity. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+// Non-interactive output (CI logs, files) gets a progress line at most this often.
+const PROGRESS_LOG_INTERVAL_MS = 5_000;
+// An interactive bar is redrawn at most this often.
+const PROGRESS_REDRAW_INTERVAL_MS = 100;
+const BAR_WIDTH = 24;
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  /** Where lines go; stderr by default, so that stdout stays free for results such as JSON. */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** A progress bar for long work: counts, rate and extra fields such as the loss. */
+export interface Progress {
+  /** Advances by `count` items and replaces the extra fields shown after the rate. */
+  tick(count?: number, fields?: Record<string, string | number>): void;
+  /** Ends the bar and prints its final state once. */
+  done(fields?: Record<string, string | number>): void;
+}
+
+/** A leveled logger that writes to stderr and draws progress bars on a terminal. */
+export class Logger {
+  readonly level: LogLevel;
+  readonly #stream: NodeJS.WritableStream & { isTTY?: boolean };
+
+  constructor(options: LoggerOptions = {}) {
+    this.level = options.level ?? 'info';
+    this.#stream = options.stream ?? process.stderr;
+  }
+
+  enabled(level: LogLevel): boolean {
+    return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(this.level) && level !== 'silent';
+  }
+
+  debug(message: string): void {
+    this.#write('debug', message);
+  }
+
+  info(message: string): void {
+    this.#write('info', message);
+  }
+
+  warn(message: string): void {
+    this.#write('warn', message);
+  }
+
+  error(message: string): void {
+    this.#write('error', message);
+  }
+
+  /**
+   * Warns once about skipped inputs: the count, the first few examples and their reasons.
+   * Call it after the work, with every skipped item collected, instead of one line per item.
+   */
+  warnSkipped(what: string, items: ReadonlyArray<{ item: string; reason: string }>, examples = 5): void {
+    if (items.length === 0) {
+      return;
+    }
+    const shown = items.slice(0, examples).map(({ item, reason }) => `  ${item}: ${reason}`);
+    const more = items.length > examples ? `\n  ... and ${items.length - examples} more` : '';
+    this.warn(`skipped ${items.length} ${what}:\n${shown.join('\n')}${more}`);
+  }
+
+  progress(label: string, total?: number, unit = 'items'): Progress {
+    return new ProgressBar(this, this.#stream, label, total, unit);
+  }
+
+  #write(level: LogLevel, message: string): void {
+    if (!this.enabled(level)) {
+      return;
+    }
+    const prefix = level === 'info' ? '' : `${level}: `;
+    this.#stream.write(`${prefix}${message}\n`);
+  }
+}
+
+class ProgressBar implements Progress {
+  readonly #logger: Logger;
+  readonly #stream: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly #label: string;
+  readonly #total: number | undefined;
+  readonly #unit: string;
+  readonly #started = Date.now();
+  #count = 0;
+  #fields: Record<string, string | number> = {};
+  #lastDraw = 0;
+  #finished = false;
+
+  constructor(
+    logger: Logger,
+    stream: NodeJS.WritableStream & { isTTY?: boolean },
+    label: string,
+    total: number | undefined,
+    unit: string,
+  ) {
+    this.#logger = logger;
+    this.#stream = stream;
+    this.#label = label;
+    this.#total = total;
+    this.#unit = unit;
+  }
+
+  tick(count = 1, fields?: Record<string, string | number>): void {
+    this.#count += count;
+    if (fields) {
+      this.#fields = fields;
+    }
+    const now = Date.now();
+    const interval = this.#stream.isTTY ? PROGRESS_REDRAW_INTERVAL_MS : PROGRESS_LOG_INTERVAL_MS;
+    if (now - this.#lastDraw >= interval) {
+      this.#lastDraw = now;
+      this.#draw(false);
+    }
+  }
+
+  done(fields?: Record<string, string | number>): void {
+    if (this.#finished) {
+      return;
+    }
+    this.#finished = true;
+    if (fields) {
+      this.#fields = fields;
+    }
+    this.#draw(true);
+  }
+
+  #draw(final: boolean): void {
+    if (!this.#logger.enabled('info')) {
+      return;
+    }
+    const seconds = Math.max((Date.now() - this.#started) / 1000, 1e-3);
+    const rate = this.#count / seconds;
+    const parts: string[] = [this.#label];
+    if (this.#total !== undefined && this.#total > 0) {
+      const fraction = Math.min(this.#count / this.#total, 1);
+      const filled = Math.round(fraction * BAR_WIDTH);
+      parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`);
+      parts.push(`${this.#count}/${this.#total}`);
+    } else {
+      parts.push(`${this.#count}`);
+    }
+    parts.push(`${formatRate(rate)} ${this.#unit}/s`, `${seconds.toFixed(1)} s`);
+    for (const [key, value] of Object.entries(this.#fields)) {
+      parts.push(`${key}=${typeof value === 'number' ? formatNumber(value) : value}`);
+    }
+    const line = parts.join(' ');
+    if (this.#stream.isTTY) {
+      this.#stream.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
+    } else {
+      this.#stream.write(`${line}\n`);
+    }
+  }
+}
+
+function formatRate(rate: number): string {
+  return rate >= 100 ? rate.toFixed(0) : rate.toFixed(1);
+}
+
+function formatNumber(value: number): string {
+  if (Number.isInteger(value)) {
+    return String(value);
+  }
+  return Math.abs(value) >= 100 ? value.toFixed(1) : value.toFixed(4);
+}
