@@ -148,7 +148,12 @@ export async function resolveConfigObject(options: ResolveObjectOptions): Promis
 
   const projectPlugins = stringArray(options.project.plugins).map((file) => path.resolve(projectDir, file));
   const experimentPlugins = stringArray(options.experiment.plugins).map((file) => path.resolve(experimentDir, file));
-  const merged = applyOverrides(mergeConfig(options.project, options.experiment), options.overrides ?? []);
+  // Defaults that overrides may extend (`--set optimizer.learningRate=0.01` without an optimizer in the file).
+  const defaults = { optimizer: { type: 'adadelta' } };
+  const merged = applyOverrides(
+    mergeConfig(mergeConfig(defaults, options.project), options.experiment),
+    options.overrides ?? [],
+  );
   merged.plugins = [...projectPlugins, ...experimentPlugins];
 
   const parsed = resolvedSchema.safeParse(merged);
@@ -220,7 +225,7 @@ function withReceived(message: string, received: unknown, code: string): string 
   if (received === undefined || code === 'unrecognized_keys' || message.includes(describe(received))) {
     return message;
   }
-  return `${message} (received ${describe(received)})`;
+  return `${message} (${describe(received)})`;
 }
 
 function stringArray(value: unknown): string[] {
