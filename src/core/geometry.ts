@@ -1,5 +1,7 @@
 import type { Box } from './types.js';
 
+export type { Box } from './types.js';
+
 /** Area of a box in square pixels; 0 for empty boxes. */
 export function boxArea(box: Box): number {
   return Math.max(box.w, 0) * Math.max(box.h, 0);

@@ -149,7 +149,7 @@ export async function resolveConfigObject(options: ResolveObjectOptions): Promis
   const projectPlugins = stringArray(options.project.plugins).map((file) => path.resolve(projectDir, file));
   const experimentPlugins = stringArray(options.experiment.plugins).map((file) => path.resolve(experimentDir, file));
   // Defaults that overrides may extend (`--set optimizer.learningRate=0.01` without an optimizer in the file).
-  const defaults = { optimizer: { type: 'adadelta' } };
+  const defaults: Record<string, unknown> = { optimizer: { type: 'adadelta' } };
   const merged = applyOverrides(
     mergeConfig(mergeConfig(defaults, options.project), options.experiment),
     options.overrides ?? [],
