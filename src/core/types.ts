@@ -43,6 +43,11 @@ export interface AnnotatedImage {
   faceFree?: boolean;
   /** True when the whole image is one face crop (a folder of crops). */
   crop?: boolean;
+  /**
+   * Decoded pixels for images that have no file of their own (crops read from a `.npy` array).
+   * When set, image helpers use these instead of decoding `path`.
+   */
+  pixels?: { data: Uint8Array; width: number; height: number; channels: 3 };
 }
 
 /** Sample labels of the detection nets. */

@@ -1,4 +1,7 @@
 import type { AnyPluginDefinition } from '../../core/registry.js';
+import { calibrationAugmenter } from './calibration.js';
+import { negativesAugmenter } from './negatives.js';
+import { positivesAugmenter } from './positives.js';
 
 /** Built-in augmenters, registered by registerBuiltins. */
-export const AUGMENTERS: AnyPluginDefinition[] = [];
+export const AUGMENTERS: AnyPluginDefinition[] = [positivesAugmenter, negativesAugmenter, calibrationAugmenter];

@@ -1,0 +1,144 @@
+import type { Box } from '../types.js';
+import type { RgbImage } from './rgb-image.js';
+
+/** Contributions of source pixels to each output pixel along one axis. */
+interface AxisTaps {
+  /** `start[i]` to `start[i + 1]` index the taps of output pixel i. */
+  start: Int32Array;
+  index: Int32Array;
+  weight: Float32Array;
+  /** Smallest and largest source index used, or -1 when no tap falls inside the image. */
+  min: number;
+  max: number;
+}
+
+export interface CropOptions {
+  /** Flips the crop left to right. */
+  mirror?: boolean;
+}
+
+/**
+ * Crops `box` out of an image and resizes it to `size` x `size` RGB, row-major HWC.
+ *
+ * The box may extend past the image: pixels outside the image are black (zero padding), so a
+ * face at the border keeps its position inside the crop. Shrinking averages the covered source
+ * area (like OpenCV's INTER_AREA); enlarging interpolates bilinearly.
+ */
+export function cropAndResize(image: RgbImage, box: Box, size: number, options: CropOptions = {}): Uint8Array {
+  return resampleBox(image, box, size, size, options);
+}
+
+/** Resamples `box` of an image to `width` x `height` RGB pixels; see `cropAndResize` for the rules. */
+export function resampleBox(
+  image: RgbImage,
+  box: Box,
+  width: number,
+  height: number,
+  options: CropOptions = {},
+): Uint8Array {
+  const output = new Uint8Array(width * height * 3);
+  if (!(box.w > 0 && box.h > 0)) {
+    return output;
+  }
+
+  const xTaps = axisTaps(box.x, box.w, width, image.width);
+  const yTaps = axisTaps(box.y, box.h, height, image.height);
+  if (xTaps.min < 0 || yTaps.min < 0) {
+    return output;
+  }
+
+  // Horizontal pass over the source rows that any output row needs.
+  const rowCount = yTaps.max - yTaps.min + 1;
+  const rows = new Float32Array(rowCount * width * 3);
+  const source = image.data;
+  for (let row = 0; row < rowCount; row += 1) {
+    const sourceRow = (yTaps.min + row) * image.width * 3;
+    for (let ox = 0; ox < width; ox += 1) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let t = xTaps.start[ox] as number; t < (xTaps.start[ox + 1] as number); t += 1) {
+        const at = sourceRow + (xTaps.index[t] as number) * 3;
+        const w = xTaps.weight[t] as number;
+        r += w * (source[at] as number);
+        g += w * (source[at + 1] as number);
+        b += w * (source[at + 2] as number);
+      }
+      const to = (row * width + ox) * 3;
+      rows[to] = r;
+      rows[to + 1] = g;
+      rows[to + 2] = b;
+    }
+  }
+
+  // Vertical pass into the output, mirrored on request.
+  const line = new Float32Array(width * 3);
+  for (let oy = 0; oy < height; oy += 1) {
+    line.fill(0);
+    for (let t = yTaps.start[oy] as number; t < (yTaps.start[oy + 1] as number); t += 1) {
+      const from = ((yTaps.index[t] as number) - yTaps.min) * width * 3;
+      const w = yTaps.weight[t] as number;
+      for (let k = 0; k < width * 3; k += 1) {
+        line[k] = (line[k] as number) + w * (rows[from + k] as number);
+      }
+    }
+    for (let ox = 0; ox < width; ox += 1) {
+      const column = options.mirror ? width - 1 - ox : ox;
+      const to = (oy * width + column) * 3;
+      output[to] = clampByte(line[ox * 3] as number);
+      output[to + 1] = clampByte(line[ox * 3 + 1] as number);
+      output[to + 2] = clampByte(line[ox * 3 + 2] as number);
+    }
+  }
+  return output;
+}
+
+/**
+ * Builds the taps of one axis, where the window [origin, origin + extent) maps onto `count` output
+ * pixels. Source indices outside [0, limit) are dropped, so the padding is black.
+ */
+function axisTaps(origin: number, extent: number, count: number, limit: number): AxisTaps {
+  const scale = extent / count;
+  const start = new Int32Array(count + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+
+  for (let i = 0; i < count; i += 1) {
+    start[i] = index.length;
+    if (scale >= 1) {
+      // Area average: each source pixel weighs by its overlap with the output pixel's footprint.
+      const from = origin + i * scale;
+      const to = from + scale;
+      for (let j = Math.floor(from); j < Math.ceil(to); j += 1) {
+        const overlap = Math.min(to, j + 1) - Math.max(from, j);
+        if (overlap > 0 && j >= 0 && j < limit) {
+          index.push(j);
+          weight.push(overlap / scale);
+        }
+      }
+    } else {
+      // Bilinear: pixel centers sit at integer + 0.5; samples within half a pixel of the border clamp to it.
+      const center = origin + (i + 0.5) * scale - 0.5;
+      if (center >= -0.5 && center <= limit - 0.5) {
+        const left = Math.floor(center);
+        const fraction = center - left;
+        index.push(Math.min(Math.max(left, 0), limit - 1), Math.min(Math.max(left + 1, 0), limit - 1));
+        weight.push(1 - fraction, fraction);
+      }
+    }
+  }
+  start[count] = index.length;
+
+  let min = -1;
+  let max = -1;
+  for (const value of index) {
+    min = min < 0 || value < min ? value : min;
+    max = Math.max(value, max);
+  }
+  return { start, index: Int32Array.from(index), weight: Float32Array.from(weight), min, max };
+}
+
+function clampByte(value: number): number {
+  const rounded = Math.round(value);
+  return rounded < 0 ? 0 : Math.min(rounded, 255);
+}

@@ -1,0 +1,3 @@
+export { type BuildStoreOptions, buildSampleStore } from './build-store.js';
+export { type StoreManifest, stableStringify, storeKeyDigest } from './format.js';
+export { openSampleStore, type SampleStore } from './sample-store.js';

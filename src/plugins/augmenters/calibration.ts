@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import type { Augmenter } from '../../core/augmenter.js';
+import { CALIBRATION_PATTERNS, shiftForPattern, squareAround } from '../../core/geometry.js';
+import { cropAndResize } from '../../core/image/index.js';
+import type { Logger } from '../../core/logger.js';
+import { definePlugin } from '../../core/registry.js';
+import type { AnnotatedImage, Sample } from '../../core/types.js';
+import { augmenterBaseOptions, decodeImages, groupOf, isUsableBox } from './common.js';
+import { centeredSquare } from './positives.js';
+
+export const calibrationOptions = augmenterBaseOptions
+  .extend({
+    /** Faces whose box is smaller than this many pixels on its longer side are left out. */
+    minFaceSize: z.number().nonnegative().default(0),
+  })
+  .strict();
+
+declare module '../../core/config/plugin-types.js' {
+  interface AugmenterTypes {
+    calibration: z.input<typeof calibrationOptions>;
+  }
+}
+
+/**
+ * Calibration samples: for each face and each of the 45 calibration patterns, the square
+ * around the face shifted by the inverse of the pattern, labeled with the pattern's index
+ * in CALIBRATION_PATTERNS. A calibration net that predicts pattern n for such a crop moves
+ * it back onto the face with `applyCalibration`.
+ */
+export class CalibrationShifter implements Augmenter {
+  readonly name = 'calibration';
+  readonly numClasses = CALIBRATION_PATTERNS.length;
+  readonly size: number;
+  readonly #options: z.output<typeof calibrationOptions>;
+  readonly #logger: Logger;
+
+  constructor(options: z.output<typeof calibrationOptions>, logger: Logger) {
+    this.size = options.size;
+    this.#options = options;
+    this.#logger = logger;
+  }
+
+  async *samples(images: AsyncIterable<AnnotatedImage>): AsyncIterable<Sample> {
+    const skipped: Array<{ item: string; reason: string }> = [];
+    const decoded = decodeImages(images, {
+      augmenter: this.name,
+      logger: this.#logger,
+      sources: this.#options.sources,
+      accept: (image) => !image.faceFree && image.faces.length > 0,
+    });
+
+    for await (const { image, rgb } of decoded) {
+      const group = groupOf(image);
+      for (const [index, face] of image.faces.entries()) {
+        if (face.ignore || Math.max(face.box.w, face.box.h) < this.#options.minFaceSize) {
+          continue;
+        }
+        if (!isUsableBox(face.box, rgb.width, rgb.height)) {
+          skipped.push({
+            item: `${group} face ${index}`,
+            reason: `box ${JSON.stringify(face.box)} is empty or outside the ${rgb.width}x${rgb.height} image`,
+          });
+          continue;
+        }
+        const square = image.crop ? centeredSquare(rgb.width, rgb.height) : squareAround(face.box);
+        for (const [label, pattern] of CALIBRATION_PATTERNS.entries()) {
+          const window = shiftForPattern(square, pattern);
+          yield { size: this.size, label, group, pixels: cropAndResize(rgb, window, this.size) };
+        }
+      }
+    }
+    this.#logger.warnSkipped('faces with unusable boxes (augmenter "calibration")', skipped);
+  }
+}
+
+export const calibrationAugmenter = definePlugin({
+  kind: 'augmenter',
+  type: 'calibration',
+  description: 'Calibration crops: each face shifted by the inverse of each of the 45 patterns, labeled 0..44.',
+  options: calibrationOptions,
+  create: (options, context) => new CalibrationShifter(options, context.logger),
+});

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { loadRgb, type RgbImage } from '../../core/image/index.js';
+import type { Logger } from '../../core/logger.js';
+import type { AnnotatedImage, Box } from '../../core/types.js';
+
+/** Crop sides of the three cascade stages, in pixels. */
+export const CROP_SIZES = [12, 24, 48] as const;
+
+/** Options every augmenter takes: the crop size and which sources it reads. */
+export const augmenterBaseOptions = z.object({
+  size: z.union([z.literal(12), z.literal(24), z.literal(48)], {
+    errorMap: () => ({ message: 'expected a crop size of 12, 24 or 48 pixels' }),
+  }),
+  /** Names of the sources whose images this augmenter sees; all sources when omitted. */
+  sources: z.array(z.string().min(1)).min(1).optional(),
+});
+
+/** An image with its decoded pixels. */
+export interface DecodedImage {
+  image: AnnotatedImage;
+  rgb: RgbImage;
+}
+
+/** The sample group of an image: `source:id`, the same for every crop taken from it. */
+export function groupOf(image: AnnotatedImage): string {
+  return `${image.source}:${image.id}`;
+}
+
+/**
+ * Decodes the images that `accept` lets through and that come from `sources` (all when undefined).
+ * Images that fail to decode are skipped and reported in one warning at the end.
+ */
+export async function* decodeImages(
+  images: AsyncIterable<AnnotatedImage>,
+  options: {
+    augmenter: string;
+    logger: Logger;
+    sources?: readonly string[];
+    accept?: (image: AnnotatedImage) => boolean;
+  },
+): AsyncIterable<DecodedImage> {
+  const skipped: Array<{ item: string; reason: string }> = [];
+  for await (const image of images) {
+    if (options.sources && !options.sources.includes(image.source)) {
+      continue;
+    }
+    if (options.accept && !options.accept(image)) {
+      continue;
+    }
+    let rgb: RgbImage;
+    try {
+      rgb = await loadRgb(image);
+    } catch (error) {
+      skipped.push({ item: image.path, reason: error instanceof Error ? error.message : String(error) });
+      continue;
+    }
+    yield { image, rgb };
+  }
+  options.logger.warnSkipped(`images that failed to decode (augmenter "${options.augmenter}")`, skipped);
+}
+
+/** True when a face box can be cropped: finite, of positive size, and overlapping the image. */
+export function isUsableBox(box: Box, width: number, height: number): boolean {
+  const finite = [box.x, box.y, box.w, box.h].every(Number.isFinite);
+  return finite && box.w > 0 && box.h > 0 && box.x < width && box.y < height && box.x + box.w > 0 && box.y + box.h > 0;
+}
+
+/** A seeded random generator (mulberry32) returning floats in [0, 1). */
+export type Random = () => number;
+
+/** A generator seeded by `seed` and a string, so that each image draws the same windows in any order. */
+export function seededRandom(seed: number, key: string): Random {
+  let state = createHash('sha256').update(`${seed}:${key}`).digest().readUInt32LE(0);
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { Augmenter } from '../../core/augmenter.js';
+import { squareAround } from '../../core/geometry.js';
+import { cropAndResize } from '../../core/image/index.js';
+import type { Logger } from '../../core/logger.js';
+import { definePlugin } from '../../core/registry.js';
+import { type AnnotatedImage, type Box, LABEL_FACE, type Sample } from '../../core/types.js';
+import { augmenterBaseOptions, decodeImages, groupOf, isUsableBox } from './common.js';
+
+export const positivesOptions = augmenterBaseOptions
+  .extend({
+    /** Also yields each crop flipped left to right. */
+    mirror: z.boolean().default(false),
+    /** Faces whose box is smaller than this many pixels on its longer side are left out. */
+    minFaceSize: z.number().nonnegative().default(0),
+  })
+  .strict();
+
+declare module '../../core/config/plugin-types.js' {
+  interface AugmenterTypes {
+    positives: z.input<typeof positivesOptions>;
+  }
+}
+
+/**
+ * Face crops labeled LABEL_FACE: the square around each face box, resized to size x size.
+ * For crop images (a folder of face crops) the square is the largest centered one inside the
+ * image, because a crop is already framed around its face and padding it would add black bars.
+ */
+export class PositiveCropper implements Augmenter {
+  readonly name = 'positives';
+  readonly numClasses = 2;
+  readonly size: number;
+  readonly #options: z.output<typeof positivesOptions>;
+  readonly #logger: Logger;
+
+  constructor(options: z.output<typeof positivesOptions>, logger: Logger) {
+    this.size = options.size;
+    this.#options = options;
+    this.#logger = logger;
+  }
+
+  async *samples(images: AsyncIterable<AnnotatedImage>): AsyncIterable<Sample> {
+    const skipped: Array<{ item: string; reason: string }> = [];
+    const decoded = decodeImages(images, {
+      augmenter: this.name,
+      logger: this.#logger,
+      sources: this.#options.sources,
+      accept: (image) => !image.faceFree && image.faces.length > 0,
+    });
+
+    for await (const { image, rgb } of decoded) {
+      const group = groupOf(image);
+      for (const [index, face] of image.faces.entries()) {
+        if (face.ignore || Math.max(face.box.w, face.box.h) < this.#options.minFaceSize) {
+          continue;
+        }
+        if (!isUsableBox(face.box, rgb.width, rgb.height)) {
+          skipped.push({
+            item: `${group} face ${index}`,
+            reason: `box ${JSON.stringify(face.box)} is empty or outside the ${rgb.width}x${rgb.height} image`,
+          });
+          continue;
+        }
+        const square = image.crop ? centeredSquare(rgb.width, rgb.height) : squareAround(face.box);
+        yield { size: this.size, label: LABEL_FACE, group, pixels: cropAndResize(rgb, square, this.size) };
+        if (this.#options.mirror) {
+          yield {
+            size: this.size,
+            label: LABEL_FACE,
+            group,
+            pixels: cropAndResize(rgb, square, this.size, { mirror: true }),
+          };
+        }
+      }
+    }
+    this.#logger.warnSkipped('faces with unusable boxes (augmenter "positives")', skipped);
+  }
+}
+
+/** The largest square centered in a width x height image. */
+export function centeredSquare(width: number, height: number): Box {
+  const side = Math.min(width, height);
+  return { x: (width - side) / 2, y: (height - side) / 2, w: side, h: side };
+}
+
+export const positivesAugmenter = definePlugin({
+  kind: 'augmenter',
+  type: 'positives',
+  description: 'Face crops: the square around each face, resized to 12, 24 or 48 pixels, optionally mirrored.',
+  options: positivesOptions,
+  create: (options, context) => new PositiveCropper(options, context.logger),
+});
