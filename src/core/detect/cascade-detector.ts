@@ -1,0 +1,250 @@
+import * as tf from '@tensorflow/tfjs';
+import { CascadeError } from '../errors.js';
+import { applyCalibration, averagePatterns, nms, type ScoredBox } from '../geometry.js';
+import { cropAndResize, type RgbImage, resampleBox } from '../image/index.js';
+import { LABEL_FACE } from '../types.js';
+import { type DetectorOptions, detectorOptionsSchema, type ResolvedDetectorOptions } from './detector-options.js';
+import { type FullyConvolutionalNet, toFullyConvolutional } from './fully-convolutional.js';
+import { pyramidLevels } from './pyramid.js';
+
+/** The six nets of the cascade. Only the 12-net is required: missing later stages are skipped. */
+export interface CascadeNets {
+  net12: tf.LayersModel;
+  calib12?: tf.LayersModel;
+  net24?: tf.LayersModel;
+  calib24?: tf.LayersModel;
+  net48?: tf.LayersModel;
+  calib48?: tf.LayersModel;
+}
+
+/** The three detection stages, each a detection net followed by its calibration net and NMS. */
+export const DETECTION_STAGES = ['net12', 'net24', 'net48'] as const;
+export type DetectionStage = (typeof DETECTION_STAGES)[number];
+
+/** Windows left after one stage of one image. */
+export interface StageWindows {
+  stage: DetectionStage;
+  count: number;
+  /** The windows themselves, when `recordStages` is set. */
+  boxes?: ScoredBox[];
+}
+
+/** Faces found in one image, highest score first, with the windows left after each stage that ran. */
+export interface Detection {
+  boxes: ScoredBox[];
+  stages: StageWindows[];
+}
+
+export interface DetectCallOptions {
+  /** Keeps the boxes after each stage, for per-stage recall. */
+  recordStages?: boolean;
+  /** Runs the stages up to and including this one (hard-negative mining stops early). */
+  lastStage?: DetectionStage;
+}
+
+/** A window of one image of the current batch. */
+interface Window {
+  image: number;
+  box: ScoredBox;
+}
+
+/**
+ * The CNN cascade of Li et al. (CVPR 2015): an image pyramid scanned by the fully convolutional
+ * 12-net, 12-calib, NMS, 24-net, 24-calib, NMS, 48-net, NMS across the whole image, 48-calib.
+ * Windows of all images in one call go through each net together in batches.
+ */
+export class CascadeDetector {
+  readonly options: ResolvedDetectorOptions;
+  readonly #nets: CascadeNets;
+  readonly #scanner: FullyConvolutionalNet;
+
+  constructor(nets: CascadeNets, options: DetectorOptions = {}) {
+    this.options = detectorOptionsSchema.parse(options);
+    this.#nets = nets;
+    this.#scanner = toFullyConvolutional(nets.net12);
+    if (this.options.stride % this.#scanner.stride !== 0) {
+      this.#scanner.dispose();
+      throw new CascadeError(
+        `Detector stride ${this.options.stride} is not a multiple of the 12-net's natural stride of ` +
+          `${this.#scanner.stride} pixels; use ${this.#scanner.stride}, ${2 * this.#scanner.stride}, ...`,
+      );
+    }
+  }
+
+  /** Detects faces in each image; the result at index i belongs to `images[i]`. */
+  detect(images: readonly RgbImage[], call: DetectCallOptions = {}): Detection[] {
+    const results: Detection[] = images.map(() => ({ boxes: [], stages: [] }));
+    const last = DETECTION_STAGES.indexOf(call.lastStage ?? 'net48');
+    const { thresholds, nms: nmsThresholds } = this.options;
+
+    let windows = images.flatMap((image, index) => this.#scan(image, index));
+    windows = this.#calibrate(images, windows, this.#nets.calib12);
+    windows = nmsPerImage(windows, images.length, nmsThresholds.net12);
+    this.#record(results, windows, 'net12', call);
+
+    const later: Array<[DetectionStage, tf.LayersModel | undefined, tf.LayersModel | undefined]> = [
+      ['net24', this.#nets.net24, this.#nets.calib24],
+      ['net48', this.#nets.net48, this.#nets.calib48],
+    ];
+    for (const [stage, net, calibration] of later) {
+      if (DETECTION_STAGES.indexOf(stage) > last || !net) {
+        break;
+      }
+      windows = this.#classify(images, windows, net, thresholds[stage]);
+      if (stage === 'net48') {
+        // Li et al. apply the last NMS across all scales before the 48-calib net.
+        windows = nmsPerImage(windows, images.length, nmsThresholds.net48);
+        windows = this.#calibrate(images, windows, calibration);
+      } else {
+        windows = this.#calibrate(images, windows, calibration);
+        windows = nmsPerImage(windows, images.length, nmsThresholds[stage]);
+      }
+      this.#record(results, windows, stage, call);
+    }
+
+    for (const window of windows) {
+      results[window.image]?.boxes.push(window.box);
+    }
+    for (const result of results) {
+      result.boxes.sort((a, b) => b.score - a.score);
+    }
+    return results;
+  }
+
+  /** Frees the kernels of the fully convolutional 12-net; the nets themselves stay with the caller. */
+  dispose(): void {
+    this.#scanner.dispose();
+  }
+
+  /** Scans every pyramid level of one image with the fully convolutional 12-net. */
+  #scan(image: RgbImage, imageIndex: number): Window[] {
+    const { windowSize, stride: naturalStride } = this.#scanner;
+    const levels = pyramidLevels(image.width, image.height, {
+      minFaceSize: this.options.minFaceSize,
+      factor: this.options.pyramidFactor,
+      windowSize,
+    });
+    const skip = this.options.stride / naturalStride;
+    const threshold = this.options.thresholds.net12;
+    const windows: Window[] = [];
+
+    for (const level of levels) {
+      const pixels = resampleBox(image, { x: 0, y: 0, w: image.width, h: image.height }, level.width, level.height);
+      const { rows, columns, faceProbabilities } = tf.tidy(() => {
+        const input = tf.tensor4d(
+          Float32Array.from(pixels, (value) => value / 255),
+          [1, level.height, level.width, 3],
+        );
+        const output = this.#scanner.predict(input);
+        const face = output.slice([0, 0, 0, LABEL_FACE], [1, -1, -1, 1]);
+        return { rows: output.shape[1], columns: output.shape[2], faceProbabilities: face.dataSync() };
+      });
+
+      // Window positions map back through the level's actual scale on each axis.
+      const scaleX = level.width / image.width;
+      const scaleY = level.height / image.height;
+      for (let row = 0; row < rows; row += skip) {
+        for (let column = 0; column < columns; column += skip) {
+          const score = faceProbabilities[row * columns + column] as number;
+          if (score < threshold) {
+            continue;
+          }
+          windows.push({
+            image: imageIndex,
+            box: {
+              x: (column * naturalStride) / scaleX,
+              y: (row * naturalStride) / scaleY,
+              w: windowSize / scaleX,
+              h: windowSize / scaleY,
+              score,
+            },
+          });
+        }
+      }
+    }
+    return windows;
+  }
+
+  /** Runs a net over the crops of all windows in batches; returns its probabilities, row-major. */
+  #predict(images: readonly RgbImage[], windows: readonly Window[], net: tf.LayersModel): Float32Array {
+    const size = net.inputs[0]?.shape[1] as number;
+    const classes = net.outputs[0]?.shape[1] as number;
+    const probabilities = new Float32Array(windows.length * classes);
+    const cropLength = size * size * 3;
+    for (let start = 0; start < windows.length; start += this.options.batchSize) {
+      const batch = windows.slice(start, start + this.options.batchSize);
+      const pixels = new Float32Array(batch.length * cropLength);
+      batch.forEach((window, index) => {
+        const crop = cropAndResize(images[window.image] as RgbImage, window.box, size);
+        for (let k = 0; k < cropLength; k += 1) {
+          pixels[index * cropLength + k] = (crop[k] as number) / 255;
+        }
+      });
+      const values = tf.tidy(() => {
+        const output = net.predict(tf.tensor4d(pixels, [batch.length, size, size, 3])) as tf.Tensor;
+        return output.dataSync();
+      });
+      probabilities.set(values, start * classes);
+    }
+    return probabilities;
+  }
+
+  /** Keeps the windows whose face probability reaches `threshold`, scored by that probability. */
+  #classify(images: readonly RgbImage[], windows: Window[], net: tf.LayersModel, threshold: number): Window[] {
+    if (windows.length === 0) {
+      return windows;
+    }
+    const probabilities = this.#predict(images, windows, net);
+    const kept: Window[] = [];
+    windows.forEach((window, index) => {
+      const score = probabilities[index * 2 + LABEL_FACE] as number;
+      if (score >= threshold) {
+        kept.push({ image: window.image, box: { ...window.box, score } });
+      }
+    });
+    return kept;
+  }
+
+  /** Moves each window by the average of its confident calibration patterns; keeps its score. */
+  #calibrate(images: readonly RgbImage[], windows: Window[], net: tf.LayersModel | undefined): Window[] {
+    if (!net || windows.length === 0) {
+      return windows;
+    }
+    const classes = net.outputs[0]?.shape[1] as number;
+    const probabilities = this.#predict(images, windows, net);
+    return windows.map((window, index) => {
+      const confidences = probabilities.subarray(index * classes, (index + 1) * classes);
+      const pattern = averagePatterns(confidences, this.options.calibrationThreshold);
+      if (!pattern) {
+        return window;
+      }
+      return { image: window.image, box: { ...applyCalibration(window.box, pattern), score: window.box.score } };
+    });
+  }
+
+  #record(results: Detection[], windows: readonly Window[], stage: DetectionStage, call: DetectCallOptions): void {
+    const perImage = results.map((): ScoredBox[] => []);
+    for (const window of windows) {
+      perImage[window.image]?.push(window.box);
+    }
+    results.forEach((result, index) => {
+      const boxes = perImage[index] ?? [];
+      result.stages.push(call.recordStages ? { stage, count: boxes.length, boxes } : { stage, count: boxes.length });
+    });
+  }
+}
+
+/** Applies NMS to the windows of each image separately. */
+function nmsPerImage(windows: readonly Window[], imageCount: number, iouThreshold: number): Window[] {
+  const byImage = Array.from({ length: imageCount }, (): Window[] => []);
+  for (const window of windows) {
+    byImage[window.image]?.push(window);
+  }
+  return byImage.flatMap((group) => {
+    const kept = nms(
+      group.map((window, index) => ({ ...window.box, index })),
+      iouThreshold,
+    );
+    return kept.map((box) => group[box.index] as Window);
+  });
+}

@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs';
+import { CascadeError } from '../errors.js';
+
+/** One step of a fully convolutional net, applied to an NHWC batch. */
+type Step = (x: tf.Tensor4D) => tf.Tensor4D;
+
+/**
+ * A detection net rewritten to scan a whole image in one pass: every dense layer after `flatten`
+ * becomes a convolution with the same weights (the first one spanning the flattened feature map,
+ * the later ones 1x1), so each output position is the net's prediction for one window.
+ */
+export interface FullyConvolutionalNet {
+  /** Side of the window the net was trained on, in pixels (12 for the 12-net). */
+  readonly windowSize: number;
+  /** Distance in input pixels between neighboring output positions: the product of all strides. */
+  readonly stride: number;
+  /** Maps an image batch [n, h, w, 3] to class probabilities [n, rows, columns, classes]. */
+  predict(images: tf.Tensor4D): tf.Tensor4D;
+  /** Frees the reshaped dense kernels; the source model keeps its own weights. */
+  dispose(): void;
+}
+
+function activation(name: unknown, layer: string): (x: tf.Tensor4D) => tf.Tensor4D {
+  switch (name ?? 'linear') {
+    case 'linear':
+      return (x) => x;
+    case 'relu':
+      return (x) => tf.relu(x);
+    case 'sigmoid':
+      return (x) => tf.sigmoid(x);
+    case 'tanh':
+      return (x) => tf.tanh(x);
+    case 'softmax':
+      // Softmax over the last axis is the class axis for a dense layer and for its convolution.
+      return (x) => tf.softmax(x);
+    default:
+      throw new CascadeError(
+        `Layer "${layer}" has activation "${String(name)}", which the fully convolutional scanner does not support.`,
+      );
+  }
+}
+
+function pair(value: unknown): [number, number] {
+  return Array.isArray(value) ? [value[0] as number, value[1] as number] : [value as number, value as number];
+}
+
+/**
+ * Converts a sequential detection net (such as the 12-net: `conv1`, `pool1`, `flatten`, `fc1`,
+ * `output`) to a fully convolutional net. Supports Conv2D, MaxPooling2D, AveragePooling2D,
+ * Flatten, Dense, Activation and Dropout layers in a single chain without branches.
+ */
+export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalNet {
+  const inputShape = model.inputs[0]?.shape;
+  if (model.inputs.length !== 1 || !inputShape || inputShape.length !== 4) {
+    throw new CascadeError(`Model "${model.name}" must have one NHWC image input to scan fully convolutionally.`);
+  }
+  const windowSize = inputShape[1] as number;
+
+  const steps: Step[] = [];
+  const owned: tf.Tensor[] = [];
+  let stride = 1;
+  // Shape [h, w, c] of the feature map entering `flatten`, once it has been seen.
+  let flattenedShape: [number, number, number] | undefined;
+
+  for (const layer of model.layers) {
+    const className = layer.getClassName();
+    const config = layer.getConfig();
+    switch (className) {
+      case 'InputLayer':
+      case 'Dropout':
+        break;
+      case 'Conv2D': {
+        const [kernel, bias] = layer.getWeights();
+        const strides = pair(config.strides);
+        const padding = config.padding as 'valid' | 'same';
+        const act = activation(config.activation, layer.name);
+        stride *= strides[0];
+        steps.push((x) => {
+          const y = tf.conv2d(x, kernel as tf.Tensor4D, strides, padding);
+          return act(bias ? tf.add(y, bias) : y);
+        });
+        break;
+      }
+      case 'MaxPooling2D':
+      case 'AveragePooling2D': {
+        const poolSize = pair(config.poolSize);
+        const strides = pair(config.strides ?? config.poolSize);
+        const padding = config.padding as 'valid' | 'same';
+        stride *= strides[0];
+        steps.push((x) =>
+          className === 'MaxPooling2D'
+            ? tf.maxPool(x, poolSize, strides, padding)
+            : tf.avgPool(x, poolSize, strides, padding),
+        );
+        break;
+      }
+      case 'Flatten': {
+        const shape = (layer.input as tf.SymbolicTensor).shape;
+        flattenedShape = [shape[1] as number, shape[2] as number, shape[3] as number];
+        break;
+      }
+      case 'Dense': {
+        const [kernel, bias] = layer.getWeights();
+        if (!kernel) {
+          throw new CascadeError(`Dense layer "${layer.name}" has no weights.`);
+        }
+        const units = kernel.shape[1] as number;
+        // The first dense layer reads the flattened map: its rows are in h, w, c order (NHWC), so it
+        // reshapes to an [h, w, c, units] kernel. Later dense layers become 1x1 convolutions.
+        const [h, w, c] = flattenedShape ?? [1, 1, kernel.shape[0] as number];
+        flattenedShape = [1, 1, units];
+        const convKernel = tf.reshape(kernel, [h, w, c, units]) as tf.Tensor4D;
+        owned.push(convKernel);
+        const act = activation(config.activation, layer.name);
+        steps.push((x) => {
+          const y = tf.conv2d(x, convKernel, 1, 'valid');
+          return act(bias ? tf.add(y, bias) : y);
+        });
+        break;
+      }
+      case 'Activation': {
+        steps.push(activation(config.activation, layer.name));
+        break;
+      }
+      default:
+        throw new CascadeError(
+          `Layer "${layer.name}" (${className}) of model "${model.name}" cannot be scanned fully convolutionally; ` +
+            'only a single chain of Conv2D, pooling, Flatten, Dense, Activation and Dropout layers can.',
+        );
+    }
+  }
+
+  return {
+    windowSize,
+    stride,
+    predict(images) {
+      return tf.tidy(() => steps.reduce((x, step) => step(x), images));
+    },
+    dispose() {
+      for (const tensor of owned) {
+        tensor.dispose();
+      }
+    },
+  };
+}
