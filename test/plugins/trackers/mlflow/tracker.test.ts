@@ -1,0 +1,256 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { endRunsOnSignal } from '../../../../src/plugins/trackers/mlflow/end-on-signal.js';
+import { flattenParams } from '../../../../src/plugins/trackers/mlflow/flatten.js';
+import { MlflowServer, mlflowSkipReason } from '../../../helpers/mlflow-server.js';
+import { makeTempDir, REPO_ROOT } from '../../../helpers/temp-dir.js';
+import { createTracker, readerClient, recordingLogger, sampleConfig, toRecord, waitFor } from './fixtures.js';
+
+// Deterministic bytes for artifacts (a linear congruential generator), so a failure is reproducible.
+function seededBytes(length: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let state = seed;
+  for (let index = 0; index < length; index += 1) {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    bytes[index] = state & 0xff;
+  }
+  return bytes;
+}
+
+describe('MlflowTracker against a real MLflow server', { skip: mlflowSkipReason() }, () => {
+  let server: MlflowServer;
+  const tmp = makeTempDir('cascade-mlflow-test-');
+
+  before(async () => {
+    server = await MlflowServer.start();
+  });
+
+  after(async () => {
+    await server?.dispose();
+  });
+
+  it('stores params, every metric step, tags, artifacts, inputs and children', async () => {
+    const { logger, lines } = recordingLogger();
+    const config = sampleConfig('net12-full');
+    const tracker = await createTracker(config, { trackingUri: server.uri, flushIntervalMs: 100 }, logger);
+    const runDir = path.join(tmp, 'full');
+    await tracker.startRun({ experiment: 'net12-full', runName: 'net12-a', runDir, tags: { stage: '12-net' } });
+
+    await tracker.logParams({ 'optimizer.learningRate': 0.1, 'notes.long': 'x'.repeat(7000) });
+    await tracker.setTags({ 'cascade.role': 'integration-test' });
+    const baseTime = 1_700_000_000_000;
+    const steps = 2500;
+    for (let step = 0; step < steps; step += 1) {
+      const loss = step === 7 ? Number.NaN : 1 / (step + 1);
+      tracker.logMetrics({ loss, accuracy: step / steps }, step, baseTime + step * 10.4);
+    }
+
+    const weights = path.join(tmp, 'weights.bin');
+    fs.writeFileSync(weights, seededBytes(300_000, 11));
+    const plots = path.join(tmp, 'plots');
+    fs.mkdirSync(path.join(plots, 'roc'), { recursive: true });
+    fs.writeFileSync(path.join(plots, 'loss.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>\n');
+    fs.writeFileSync(path.join(plots, 'roc', 'fddb.csv'), 'fp,recall\n100,0.85\n');
+    await tracker.logArtifact(weights, 'weights');
+    await tracker.logArtifact(plots);
+
+    const digest = createHash('sha256').update('samples of net12').digest('hex');
+    await tracker.logInput({ name: 'net12-samples', digest, sourceType: 'local', source: '/cache/net12.sqlite' });
+
+    const child = await tracker.startChild({
+      experiment: 'net12-full',
+      runName: 'stage-24',
+      runDir: path.join(runDir, 'c'),
+    });
+    child.logMetrics({ recall: 0.97 }, 0, baseTime);
+    await tracker.endRun('FINISHED');
+
+    const reader = readerClient(server.uri);
+    const run = await reader.getRun(tracker.runId!);
+    assert.equal(run.info.status, 'FINISHED');
+    assert.equal(typeof run.info.end_time, 'number');
+    assert.equal(run.info.run_name, 'net12-a');
+
+    const params = toRecord(run.data.params);
+    const expectedConfigParams = flattenParams({ ...config, file: undefined, projectFile: undefined });
+    for (const [key, value] of Object.entries(expectedConfigParams)) {
+      assert.equal(params[key], value, `param ${key}`);
+    }
+    assert.equal(params['train.batchSize'], '64');
+    assert.equal(params['data.sources.0.type'], 'fddb');
+    assert.equal(params['optimizer.learningRate'], '0.1');
+    assert.equal(params['notes.long']?.length, 6000);
+    assert.ok(params['notes.long']?.endsWith('...'));
+    assert.ok(lines.some((line) => line.includes('truncated 1 param value(s)') && line.includes('notes.long')));
+
+    const tags = toRecord(run.data.tags);
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const branch = execFileSync('git', ['rev-parse', '--abbrev-ref', 'HEAD'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
+    assert.equal(tags['mlflow.runName'], 'net12-a');
+    assert.ok(tags['mlflow.user']);
+    assert.ok(tags['mlflow.source.name']);
+    assert.equal(tags['mlflow.source.git.commit'], commit);
+    assert.equal(tags['mlflow.source.git.branch'], branch);
+    assert.equal(tags.stage, '12-net');
+    assert.equal(tags['cascade.role'], 'integration-test');
+
+    const losses = await reader.getMetricHistory(tracker.runId!, 'loss');
+    assert.equal(losses.length, steps);
+    const bySteps = [...losses].sort((a, b) => a.step - b.step);
+    assert.deepEqual(
+      bySteps.map((metric) => metric.step),
+      Array.from({ length: steps }, (_, step) => step),
+    );
+    assert.equal(bySteps[7]?.value, 'NaN');
+    assert.equal(bySteps[99]?.value, 1 / 100);
+    assert.equal(bySteps[3]?.timestamp, Math.round(baseTime + 3 * 10.4));
+    assert.ok(bySteps.every((metric) => Number.isInteger(metric.timestamp)));
+    assert.equal((await reader.getMetricHistory(tracker.runId!, 'accuracy')).length, steps);
+
+    const root = `${run.info.experiment_id}/${run.info.run_id}/artifacts`;
+    assert.deepEqual(await reader.downloadArtifact(`${root}/weights/weights.bin`), fs.readFileSync(weights));
+    assert.equal((await reader.downloadArtifact(`${root}/plots/roc/fddb.csv`)).toString(), 'fp,recall\n100,0.85\n');
+    assert.equal(
+      (await reader.downloadArtifact(`${root}/plots/loss.svg`)).toString(),
+      '<svg xmlns="http://www.w3.org/2000/svg"/>\n',
+    );
+    const storedConfig = JSON.parse((await reader.downloadArtifact(`${root}/config/resolved-config.json`)).toString());
+    assert.equal(storedConfig.name, 'net12-full');
+    assert.equal(storedConfig.train.batchSize, 64);
+
+    const inputs = run.inputs?.dataset_inputs ?? [];
+    assert.equal(inputs.length, 1);
+    assert.equal(inputs[0]?.dataset.name, 'net12-samples');
+    assert.equal(inputs[0]?.dataset.digest, digest.slice(0, 36));
+    assert.equal(toRecord(inputs[0]?.tags)['cascade.digest'], digest);
+    assert.equal(toRecord(inputs[0]?.tags)['mlflow.data.context'], 'training');
+
+    const childRun = await reader.getRun((child as typeof tracker).runId!);
+    assert.equal(childRun.info.status, 'FINISHED');
+    assert.equal(childRun.info.experiment_id, run.info.experiment_id);
+    assert.equal(toRecord(childRun.data.tags)['mlflow.parentRunId'], run.info.run_id);
+    assert.equal(toRecord(childRun.data.tags)['mlflow.runName'], 'stage-24');
+    assert.deepEqual(
+      (await reader.getMetricHistory(childRun.info.run_id, 'recall')).map((metric) => metric.value),
+      [0.97],
+    );
+    assert.equal(fs.existsSync(path.join(runDir, 'mlflow-pending-metrics.jsonl')), false);
+    await reader.close();
+  });
+
+  it('ends a run as FAILED', async () => {
+    const { logger } = recordingLogger();
+    const tracker = await createTracker(sampleConfig('net12-failed'), { trackingUri: server.uri }, logger);
+    await tracker.startRun({ experiment: 'net12-failed', runName: 'broken', runDir: path.join(tmp, 'failed') });
+    tracker.logMetrics({ loss: 2.5 }, 0);
+    await tracker.endRun('FAILED');
+
+    const reader = readerClient(server.uri);
+    const run = await reader.getRun(tracker.runId!);
+    assert.equal(run.info.status, 'FAILED');
+    assert.equal((await reader.getMetricHistory(tracker.runId!, 'loss')).length, 1);
+    await reader.close();
+  });
+
+  it('ends runs as KILLED on SIGTERM and ignores a later FINISHED', async () => {
+    const { logger, lines } = recordingLogger();
+    const tracker = await createTracker(
+      sampleConfig('net12-killed'),
+      { trackingUri: server.uri, logConfig: false },
+      logger,
+    );
+    await tracker.startRun({ experiment: 'net12-killed', runName: 'interrupted', runDir: path.join(tmp, 'killed') });
+    for (let step = 0; step < 20; step += 1) {
+      tracker.logMetrics({ loss: 1 - step / 20 }, step);
+    }
+
+    let stopRequested = false;
+    let endedBy: string | undefined;
+    const stopWatching = endRunsOnSignal([tracker], {
+      logger,
+      onSignal: () => {
+        stopRequested = true;
+      },
+      onEnded: (signal) => {
+        endedBy = signal;
+      },
+    });
+    process.kill(process.pid, 'SIGTERM');
+    await waitFor(() => endedBy !== undefined, 30_000, 'the SIGTERM handler to end the run');
+    stopWatching();
+    await tracker.endRun('FINISHED');
+
+    assert.equal(stopRequested, true);
+    assert.equal(endedBy, 'SIGTERM');
+    assert.ok(lines.some((line) => line.includes('received SIGTERM')));
+    const reader = readerClient(server.uri);
+    const run = await reader.getRun(tracker.runId!);
+    assert.equal(run.info.status, 'KILLED');
+    assert.equal((await reader.getMetricHistory(tracker.runId!, 'loss')).length, 20);
+    await reader.close();
+  });
+
+  it('restores a deleted experiment, or rejects it when asked to', async () => {
+    const reader = readerClient(server.uri);
+    const experimentId = await reader.createExperiment('net24-deleted');
+    const deleted = await fetch(`${server.uri}/api/2.0/mlflow/experiments/delete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ experiment_id: experimentId }),
+    });
+    assert.equal(deleted.status, 200);
+
+    const { logger } = recordingLogger();
+    const strict = await createTracker(
+      sampleConfig('net24-deleted'),
+      { trackingUri: server.uri, deletedExperiment: 'fail' },
+      logger,
+    );
+    await assert.rejects(
+      strict.startRun({ experiment: 'net24-deleted', runName: 'a', runDir: path.join(tmp, 'deleted-a') }),
+      /MLflow experiment "net24-deleted" \(id \d+\) at http:\/\/127\.0\.0\.1:\d+ is deleted\. Restore it in the MLflow UI/,
+    );
+
+    const { logger: restoreLogger, lines } = recordingLogger();
+    const tracker = await createTracker(sampleConfig('net24-deleted'), { trackingUri: server.uri }, restoreLogger);
+    await tracker.startRun({ experiment: 'net24-deleted', runName: 'b', runDir: path.join(tmp, 'deleted-b') });
+    await tracker.endRun('FINISHED');
+
+    assert.equal(tracker.experimentId, experimentId);
+    assert.equal((await reader.getExperimentByName('net24-deleted'))?.lifecycle_stage, 'active');
+    assert.ok(lines.some((line) => line.includes('was deleted; restored it')));
+    await reader.close();
+  });
+
+  it('shares one new experiment between concurrent runs', async () => {
+    const recorders = Array.from({ length: 4 }, () => recordingLogger());
+    const trackers = await Promise.all(
+      recorders.map(({ logger }) =>
+        createTracker(sampleConfig('net48-concurrent'), { trackingUri: server.uri }, logger),
+      ),
+    );
+    await Promise.all(
+      trackers.map((tracker, index) =>
+        tracker.startRun({ experiment: 'net48-concurrent', runName: `r${index}`, runDir: path.join(tmp, `c${index}`) }),
+      ),
+    );
+    await Promise.all(trackers.map((tracker) => tracker.endRun('FINISHED')));
+
+    const ids = new Set(trackers.map((tracker) => tracker.experimentId));
+    assert.equal(ids.size, 1);
+    const creators = recorders.filter(({ lines }) => lines.some((line) => line.includes('created experiment')));
+    assert.equal(creators.length, 1);
+    const reader = readerClient(server.uri);
+    const search = await reader.searchRuns({ experiment_ids: [...ids] as string[] });
+    assert.equal(search.runs?.length, 4);
+    await reader.close();
+  });
+});
