@@ -81,6 +81,10 @@ export function rectangleRegion(box: Box, size: ImageSize): PixelRegion {
  * on the pixel grid as the official FDDB evaluation counts its mask images. 0 when both are empty.
  */
 export function regionOverlap(a: PixelRegion, b: PixelRegion): number {
+  // Regions whose bounds do not meet share no pixel, so the ratio is 0 without counting.
+  if (a.left > b.right || b.left > a.right || a.top > b.bottom || b.top > a.bottom) {
+    return 0;
+  }
   const left = Math.min(a.left, b.left);
   const top = Math.min(a.top, b.top);
   const right = Math.max(a.right, b.right);
