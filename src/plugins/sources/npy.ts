@@ -65,7 +65,8 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   }
   const [, order, kind, size] = descr;
   const reader =
-    READERS[`${kind}${size}`] ?? fail(`dtype "${descr[0]}" is not supported (expected float32, float64 or uint8)`);
+    READERS[`${kind}${size}`] ??
+    fail(`dtype "${order}${kind}${size}" is not supported (expected float32, float64 or uint8)`);
   const shape = shapeText
     .split(',')
     .map((part) => part.trim())

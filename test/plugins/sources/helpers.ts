@@ -1,0 +1,39 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { Logger } from '../../../src/core/logger.js';
+import type { AnnotatedImage } from '../../../src/core/types.js';
+
+/** The read-only test data next to the repository. */
+export const SHARED_DATA = path.resolve(import.meta.dirname, '../../../../shared/data');
+
+/** A logger whose warnings are kept in `lines`, so that tests can check skip reports. */
+export function recordingLogger(): { logger: Logger; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  return { logger: new Logger({ level: 'warn', stream }), text: () => chunks.join('') };
+}
+
+export async function collectImages(images: AsyncIterable<AnnotatedImage>): Promise<AnnotatedImage[]> {
+  const list: AnnotatedImage[] = [];
+  for await (const image of images) {
+    list.push(image);
+  }
+  return list;
+}
+
+export async function makeTempDir(prefix: string): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), `cascade-${prefix}-`));
+}
+
+/** Writes a copy of a real JPEG cut to its first `keepBytes` bytes. */
+export async function writeTruncatedJpeg(target: string, keepBytes = 2000): Promise<void> {
+  const original = await fs.readFile(path.join(SHARED_DATA, 'fddb/originalPics/2002/07/19/big/img_423.jpg'));
+  await fs.writeFile(target, original.subarray(0, keepBytes));
+}
