@@ -1,0 +1,125 @@
+// Measures samples per second of positive and calibration crops at 12, 24 and 48 pixels, built by
+// cascade's augmenters from the FDDB images in ../shared/data, against a Python peer doing the
+// same crops with OpenCV and NumPy (bench/samples_peer.py), in one run. Prints the ratio.
+//
+// Usage: node bin/run-ts.mjs bench/samples.ts [--repeats N]
+// The peer needs opencv-python-headless and numpy. The script uses the Python of
+// $CASCADE_BENCH_PYTHON, or else of the venv ../cache/cv-venv, which it creates and fills from
+// PyPI with pip when it is missing.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Augmenter } from '../src/core/augmenter.js';
+import { CALIBRATION_PATTERNS } from '../src/core/geometry.js';
+import { Logger } from '../src/core/logger.js';
+import type { AnnotatedImage } from '../src/core/types.js';
+import { CalibrationShifter } from '../src/plugins/augmenters/calibration.js';
+import { PositiveCropper } from '../src/plugins/augmenters/positives.js';
+import { FddbSource } from '../src/plugins/sources/fddb.js';
+
+const REPO = path.resolve(import.meta.dirname, '..');
+const SHARED_DATA = path.resolve(REPO, '../shared/data');
+const VENV = path.resolve(REPO, '../cache/cv-venv');
+const SIZES = [12, 24, 48] as const;
+const repeatsFlag = process.argv.indexOf('--repeats');
+const REPEATS = repeatsFlag > 0 ? Number(process.argv[repeatsFlag + 1]) : 3;
+
+const logger = new Logger({ level: 'warn' });
+
+function peerPython(): string {
+  if (process.env.CASCADE_BENCH_PYTHON) {
+    return process.env.CASCADE_BENCH_PYTHON;
+  }
+  const python = path.join(VENV, 'bin', 'python');
+  if (!fs.existsSync(python)) {
+    process.stderr.write(`creating ${VENV} with opencv-python-headless and numpy from PyPI\n`);
+    run('python3', ['-m', 'venv', VENV]);
+    run(python, ['-m', 'pip', 'install', '--quiet', 'opencv-python-headless', 'numpy']);
+  }
+  return python;
+}
+
+function run(command: string, args: string[]): string {
+  const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}`);
+  }
+  return result.stdout;
+}
+
+async function loadImages(): Promise<AnnotatedImage[]> {
+  const source = new FddbSource({
+    name: 'fddb',
+    root: path.join(SHARED_DATA, 'fddb'),
+    foldsDir: 'FDDB-folds',
+    imagesDir: 'originalPics',
+    logger,
+  });
+  const images: AnnotatedImage[] = [];
+  for await (const image of source.images()) {
+    images.push(image);
+  }
+  return images;
+}
+
+async function* replay(images: AnnotatedImage[]): AsyncIterable<AnnotatedImage> {
+  yield* images;
+}
+
+/** Best samples per second over the repeats; each repeat decodes every image again. */
+async function measure(augmenter: Augmenter, images: AnnotatedImage[]): Promise<{ count: number; rate: number }> {
+  let best = 0;
+  let count = 0;
+  for (let repeat = 0; repeat < REPEATS; repeat += 1) {
+    const started = performance.now();
+    count = 0;
+    for await (const _sample of augmenter.samples(replay(images))) {
+      count += 1;
+    }
+    best = Math.max(best, count / ((performance.now() - started) / 1000));
+  }
+  return { count, rate: best };
+}
+
+const images = await loadImages();
+const job = {
+  images: images.map((image) => ({
+    path: image.path,
+    boxes: image.faces.map(({ box }) => [box.x, box.y, box.w, box.h]),
+  })),
+  patterns: CALIBRATION_PATTERNS.map((pattern) => [pattern.scale, pattern.offsetX, pattern.offsetY]),
+  sizes: SIZES,
+  repeats: REPEATS,
+};
+const jobFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cascade-bench-')), 'job.json');
+fs.writeFileSync(jobFile, JSON.stringify(job));
+
+const ours: Record<string, { count: number; rate: number }> = {};
+for (const size of SIZES) {
+  ours[`positives-${size}`] = await measure(
+    new PositiveCropper({ size, mirror: false, minFaceSize: 0 }, logger),
+    images,
+  );
+  ours[`calibration-${size}`] = await measure(new CalibrationShifter({ size, minFaceSize: 0 }, logger), images);
+}
+
+const peer = JSON.parse(run(peerPython(), [path.join(REPO, 'bench/samples_peer.py'), jobFile])) as Record<
+  string,
+  { count: number; samplesPerSecond: number }
+> & { versions: { opencv: string; numpy: string } };
+fs.rmSync(path.dirname(jobFile), { recursive: true, force: true });
+
+const faces = job.images.reduce((sum, image) => sum + image.boxes.length, 0);
+console.log(`FDDB folds 1-5: ${images.length} images, ${faces} faces; best of ${REPEATS} runs, decoding included`);
+console.log(
+  `peer: OpenCV ${peer.versions.opencv}, NumPy ${peer.versions.numpy}, one thread; cascade: sharp, one process`,
+);
+console.log('task            samples  cascade/s  opencv/s  ratio');
+for (const [task, result] of Object.entries(ours)) {
+  const other = peer[task] as { count: number; samplesPerSecond: number };
+  const ratio = result.rate / other.samplesPerSecond;
+  console.log(
+    `${task.padEnd(15)} ${String(result.count).padStart(7)} ${result.rate.toFixed(0).padStart(10)} ${other.samplesPerSecond.toFixed(0).padStart(9)}  ${ratio.toFixed(2)}`,
+  );
+}
