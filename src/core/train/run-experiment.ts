@@ -1,5 +1,13 @@
+import path from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
-import { CascadeError } from '../errors.js';
+import { createPlugin } from '../container.js';
+import { CascadeError, formatErrorChain } from '../errors.js';
+import { CONFIG, LOGGER, RUNTIME } from '../tokens.js';
+import type { Tracker } from '../tracker.js';
+import { findCheckpoint } from './checkpoint.js';
+import { linkLatest, listRunIds, newRunId, readSummary, writeSummary } from './run-dir.js';
+import { TrackerGroup } from './tracker-group.js';
+import { trainNet } from './train-net.js';
 
 export interface RunExperimentOptions {
   container: DependencyContainer;
@@ -8,8 +16,85 @@ export interface RunExperimentOptions {
   runName?: string;
 }
 
-/** Builds the samples, trains the net and saves the weights. */
-export async function runExperiment(_options: RunExperimentOptions): Promise<string> {
-  // TODO: the training loop is not written yet.
-  throw new CascadeError('Training is not implemented yet.');
+/**
+ * Runs the experiment of the container's config: opens a run directory `runs/<experiment>/<run-id>`
+ * (or the latest one with `resume`), starts the trackers, trains the net and records the outcome in
+ * `summary.json`. A finished run becomes `runs/<experiment>/latest`. Returns the run directory.
+ */
+export async function runExperiment(options: RunExperimentOptions): Promise<string> {
+  const { container } = options;
+  const config = container.resolve(CONFIG);
+  const logger = container.resolve(LOGGER);
+  const runtime = container.resolve(RUNTIME);
+  const experimentDir = path.join(runtime.runsDir, config.name);
+
+  const runDir = options.resume ? await findRunToResume(experimentDir) : path.join(experimentDir, newRunId());
+  const runId = path.basename(runDir);
+  const previous = options.resume ? await readSummary(runDir) : undefined;
+  const startedAt = previous?.startedAt ?? new Date().toISOString();
+
+  const trackers: Tracker[] = [];
+  for (const spec of config.trackers) {
+    trackers.push(await createPlugin(container, 'tracker', spec));
+  }
+  const tracker = new TrackerGroup(trackers, logger);
+  await tracker.startRun({
+    experiment: config.name,
+    runName: options.runName ?? `${config.name}-${runId}`,
+    runDir,
+    tags: { runId, model: config.model.type, resumed: String(Boolean(options.resume)) },
+  });
+  await writeSummary(runDir, { experiment: config.name, runId, status: 'RUNNING', startedAt });
+
+  try {
+    const result = await trainNet({ container, config, tracker, runDir, resume: options.resume });
+    await writeSummary(runDir, {
+      experiment: config.name,
+      runId,
+      status: 'FINISHED',
+      startedAt,
+      endedAt: new Date().toISOString(),
+      epochs: result.epochs,
+      metrics: result.metrics,
+      stopReason: result.stopReason,
+    });
+    await linkLatest(runDir);
+    await tracker.endRun('FINISHED');
+    logger.info(`finished: ${runDir} (${result.stopReason})`);
+    return runDir;
+  } catch (error) {
+    await writeSummary(runDir, {
+      experiment: config.name,
+      runId,
+      status: 'FAILED',
+      startedAt,
+      endedAt: new Date().toISOString(),
+      error: formatErrorChain(error),
+    });
+    await tracker.endRun('FAILED');
+    throw error;
+  }
+}
+
+/** The newest run of an experiment that has a checkpoint and has not finished. */
+async function findRunToResume(experimentDir: string): Promise<string> {
+  const ids = await listRunIds(experimentDir);
+  const newest = ids.at(-1);
+  if (!newest) {
+    throw new CascadeError(`Nothing to resume: ${experimentDir} has no runs. Start one without --resume.`);
+  }
+  const runDir = path.join(experimentDir, newest);
+  const summary = await readSummary(runDir);
+  if (summary?.status === 'FINISHED') {
+    throw new CascadeError(
+      `Nothing to resume: the latest run ${runDir} has already finished. Start a new run without --resume.`,
+    );
+  }
+  if (!(await findCheckpoint(runDir))) {
+    throw new CascadeError(
+      `Cannot resume ${runDir}: it has no checkpoint yet (the first is written after train.checkpointEverySteps steps ` +
+        'or at the end of the first epoch). Start a new run without --resume.',
+    );
+  }
+  return runDir;
 }

@@ -1,0 +1,19 @@
+// The 12-net: face / non-face on 12x12 crops, the first stage of the cascade.
+import { defineExperiment } from '../src/index.js';
+import { ALL_SOURCES } from './common/data.js';
+
+export default defineExperiment({
+  name: '12net',
+  description: 'First detection stage: 12-net on 12x12 crops.',
+  data: {
+    sources: ALL_SOURCES,
+    augmenters: [
+      { type: 'positives', size: 12, mirror: true },
+      { type: 'negatives', size: 12, windowsPerImage: 40 },
+    ],
+  },
+  model: { type: 'net12' },
+  // Adadelta with learning rate 0.001, rho 0.95 and epsilon 1e-8, Glorot uniform weights, batches of 64.
+  optimizer: { type: 'adadelta' },
+  train: { epochs: 30, batchSize: 64, initializer: 'glorotUniform' },
+});

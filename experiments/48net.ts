@@ -1,0 +1,20 @@
+// The 48-net: face / non-face on 48x48 crops, with the frozen features of the 24-net trained by
+// experiments/24net.ts (its latest finished run), which carries its own 12-net branch.
+import { defineExperiment } from '../src/index.js';
+import { ALL_SOURCES } from './common/data.js';
+
+export default defineExperiment({
+  name: '48net',
+  description: 'Last detection stage: 48-net with the frozen 24-net and 12-net features.',
+  data: {
+    sources: ALL_SOURCES,
+    // TODO: draw negatives from the windows that pass the 24-net stage (hard negatives) once the miner exists.
+    augmenters: [
+      { type: 'positives', size: 48, mirror: true },
+      { type: 'negatives', size: 48, windowsPerImage: 40 },
+    ],
+  },
+  model: { type: 'net48', net24: 'runs/24net/latest' },
+  optimizer: { type: 'adadelta' },
+  train: { epochs: 10, batchSize: 64, initializer: 'glorotUniform' },
+});

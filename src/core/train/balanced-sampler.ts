@@ -1,0 +1,102 @@
+import { CascadeError } from '../errors.js';
+import type { Sample } from '../types.js';
+import type { Random } from './random.js';
+
+export interface BalancedSamplerOptions {
+  /** Opens a fresh pass over the training samples; called again whenever a pass ends. */
+  open: () => AsyncIterable<Sample>;
+  numClasses: number;
+  /** Labels present in the stream, as counted before training; batches draw from these alone. */
+  classes: readonly number[];
+  /** Samples held across all class buffers; each class holds at most its share. */
+  bufferSize: number;
+  random: Random;
+}
+
+/**
+ * Draws class-balanced batches from a stream that may not fit in memory. Samples are read into one
+ * bounded shuffle buffer per class; a batch takes the same number of samples from every class that
+ * has any (half positives and half negatives for detection, an even spread over the 45 patterns for
+ * calibration), each picked at random from its buffer. When a class buffer is full, a new sample
+ * replaces a random one in it, and the stream starts over when it ends, so rare classes repeat.
+ */
+export class BalancedSampler {
+  readonly #options: BalancedSamplerOptions;
+  readonly #buffers: Sample[][];
+  readonly #capacity: number;
+  #iterator: AsyncIterator<Sample> | undefined;
+
+  constructor(options: BalancedSamplerOptions) {
+    this.#options = options;
+    this.#buffers = Array.from({ length: options.numClasses }, () => []);
+    this.#capacity = Math.max(1, Math.ceil(options.bufferSize / options.numClasses));
+    if (options.classes.length === 0) {
+      throw new CascadeError('The training split has no samples; check data.sources and train.validationFraction.');
+    }
+  }
+
+  /** Draws `batchSize` samples, balanced over the present classes, in random order. */
+  async nextBatch(batchSize: number): Promise<Sample[]> {
+    const { classes } = this.#options;
+    // Classes take turns from a random start, so each gets the floor or the ceiling of its share.
+    const start = this.#options.random.int(classes.length);
+    const batch: Sample[] = [];
+    for (let index = 0; index < batchSize; index += 1) {
+      batch.push(await this.#take(classes[(start + index) % classes.length] as number));
+    }
+    return this.#options.random.shuffle(batch);
+  }
+
+  async #take(label: number): Promise<Sample> {
+    const buffer = this.#buffers[label] as Sample[];
+    if (buffer.length === 0) {
+      await this.#fillUntil(() => buffer.length > 0);
+    }
+    const index = this.#options.random.int(buffer.length);
+    const sample = buffer[index] as Sample;
+    buffer[index] = buffer[buffer.length - 1] as Sample;
+    buffer.pop();
+    return sample;
+  }
+
+  async #fillUntil(done: () => boolean): Promise<void> {
+    // One whole pass without the needed sample means the split has none: fail instead of looping.
+    let passEnds = 0;
+    while (!done()) {
+      this.#iterator ??= this.#options.open()[Symbol.asyncIterator]();
+      const next = await this.#iterator.next();
+      if (next.done) {
+        this.#iterator = undefined;
+        passEnds += 1;
+        if (passEnds >= 2) {
+          throw new CascadeError(
+            'The training split has no samples of a class that the batches need; ' +
+              'check data.augmenters and train.validationFraction.',
+          );
+        }
+        continue;
+      }
+      this.#add(next.value);
+    }
+  }
+
+  #add(sample: Sample): void {
+    const buffer = this.#buffers[sample.label];
+    if (!buffer) {
+      throw new CascadeError(
+        `Sample of group "${sample.group}" has label ${sample.label}, outside the ${this.#options.numClasses} classes of the net.`,
+      );
+    }
+    if (buffer.length < this.#capacity) {
+      buffer.push(sample);
+    } else {
+      buffer[this.#options.random.int(buffer.length)] = sample;
+    }
+  }
+
+  /** Closes the current pass over the stream. */
+  async close(): Promise<void> {
+    await this.#iterator?.return?.();
+    this.#iterator = undefined;
+  }
+}

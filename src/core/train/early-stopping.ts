@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+import type { earlyStoppingSchema } from '../config/train-schema.js';
+import { CascadeError } from '../errors.js';
+import type { TrainState } from './checkpoint.js';
+
+/**
+ * Updates the early-stopping counters after an epoch and sets `state.stopReason` once the metric
+ * has not improved by more than `minDelta` for `patience` epochs.
+ */
+export function updateEarlyStopping(
+  state: TrainState,
+  metrics: Record<string, number>,
+  settings: z.output<typeof earlyStoppingSchema>,
+): void {
+  const value = metrics[settings.metric];
+  if (value === undefined) {
+    throw new CascadeError(
+      `train.earlyStopping.metric is "${settings.metric}", but the epoch logged only: ${Object.keys(metrics).join(', ')}.`,
+    );
+  }
+  const best = state.bestValue;
+  const improved =
+    best === undefined ||
+    (settings.mode === 'min' ? value < best - settings.minDelta : value > best + settings.minDelta);
+  if (improved) {
+    state.bestValue = value;
+    state.epochsWithoutImprovement = 0;
+    return;
+  }
+  state.epochsWithoutImprovement += 1;
+  if (state.epochsWithoutImprovement >= settings.patience) {
+    state.stopReason = `early stopping: ${settings.metric} did not improve for ${settings.patience} epochs (best ${best})`;
+  }
+}

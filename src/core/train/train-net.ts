@@ -1,0 +1,243 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import type { DependencyContainer } from 'tsyringe';
+import { setLearningRate } from '../../plugins/optimizers/scheduled-optimizer.js';
+import type { ResolvedConfig } from '../config/schema.js';
+import { createPlugin } from '../container.js';
+import type { Logger } from '../logger.js';
+import type { Model } from '../model.js';
+import type { SampleStore } from '../store/index.js';
+import { LOGGER, RUNTIME } from '../tokens.js';
+import type { Tracker } from '../tracker.js';
+import { writeDirAtomic, writeFileAtomic } from './atomic-write.js';
+import { BalancedSampler } from './balanced-sampler.js';
+import { toBatchTensors } from './batch.js';
+import { findCheckpoint, initialTrainState, restoreCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
+import { updateEarlyStopping } from './early-stopping.js';
+import { evaluate } from './evaluate.js';
+import { writeModel } from './model-files.js';
+import { flattenParams } from './params.js';
+import { deriveSeed, Random } from './random.js';
+import { RUN_FILES } from './run-dir.js';
+import { buildStoreForConfig, checkStoreFitsModel, countTrainingLabels } from './sample-data.js';
+import { splitGroups } from './split.js';
+import { createTrainStep } from './train-step.js';
+
+export interface TrainNetOptions {
+  container: DependencyContainer;
+  config: ResolvedConfig;
+  /** Receives params, metrics and artifacts; its run must already be started. */
+  tracker?: Tracker;
+  /** Run directory for the config, checkpoints and the final model. */
+  runDir: string;
+  /** Continue from the run directory's last checkpoint, if it has one. */
+  resume?: boolean;
+  /** Samples to train on; by default the store built from `config.data`. */
+  store?: SampleStore;
+}
+
+/** What a finished training run produced. */
+export interface TrainResult {
+  runDir: string;
+  /** Folder of the final weights (`model.json` and `weights.bin`). */
+  modelDir: string;
+  epochs: number;
+  globalStep: number;
+  /** Metrics of the last epoch: training loss and accuracy, validation metrics. */
+  metrics: Record<string, number>;
+  stopReason: string;
+}
+
+/**
+ * Trains one net on one config: splits the samples by source image, draws class-balanced batches,
+ * evaluates on the held-out images after each epoch, writes atomic checkpoints and the final weights
+ * into the run directory, and reports to the tracker. Used by `cascade exp` and, once per stage, by
+ * the cascade experiment.
+ */
+export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
+  const { container, config, runDir } = options;
+  const logger = container.resolve(LOGGER);
+  const { seed } = container.resolve(RUNTIME);
+  const train = config.train;
+
+  const modelPlugin = await createPlugin(container, 'model', config.model);
+  const optimizerPlugin = await createPlugin(container, 'optimizer', config.optimizer);
+  const store = options.store ?? (await buildStoreForConfig(container, config));
+  checkStoreFitsModel(store, modelPlugin);
+
+  const split = splitGroups(await store.groups(), train.validationFraction, seed);
+  const isTraining = (group: string): boolean => !split.isValidation(group);
+  const labelCounts = await countTrainingLabels(store, isTraining);
+  const trainingSamples = labelCounts.reduce((sum, count) => sum + count, 0);
+  const stepsPerEpoch = train.stepsPerEpoch ?? Math.max(1, Math.ceil(trainingSamples / train.batchSize));
+  logger.info(
+    `${modelPlugin.name}: ${trainingSamples} training samples from ${split.trainGroups} images, ` +
+      `${split.validationGroups} images held out; ${stepsPerEpoch} steps of ${train.batchSize} per epoch`,
+  );
+
+  await fs.mkdir(runDir, { recursive: true });
+  await writeFileAtomic(path.join(runDir, RUN_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+  await options.tracker?.logParams({
+    ...flattenParams(config),
+    'train.stepsPerEpoch': stepsPerEpoch,
+    'data.trainingSamples': trainingSamples,
+    'data.trainingImages': split.trainGroups,
+    'data.validationImages': split.validationGroups,
+  });
+  await options.tracker?.logInput({
+    name: `${config.name}-samples`,
+    digest: store.manifest.digest,
+    sourceType: 'cascade-sample-store',
+    source: store.dir,
+  });
+
+  const model = await modelPlugin.build();
+  const optimizer = optimizerPlugin.create();
+  try {
+    let state = initialTrainState();
+    const checkpoint = options.resume ? await findCheckpoint(runDir) : undefined;
+    if (checkpoint) {
+      state = await restoreCheckpoint(checkpoint, model, optimizer);
+      logger.info(
+        `resuming from ${checkpoint}: epoch ${state.epoch + 1}, step ${state.stepInEpoch} of ${stepsPerEpoch}`,
+      );
+    }
+    await runEpochs({
+      ...options,
+      logger,
+      seed,
+      store,
+      model,
+      modelPlugin,
+      optimizer,
+      weightDecay: optimizerPlugin.weightDecay,
+      learningRateAt: (epoch) => optimizerPlugin.learningRateAt?.(epoch),
+      isTraining,
+      isValidation: split.isValidation,
+      presentClasses: labelCounts.flatMap((count, label) => (count > 0 ? [label] : [])),
+      stepsPerEpoch,
+      state,
+    });
+
+    const modelDir = path.join(runDir, RUN_FILES.model);
+    await writeDirAtomic(modelDir, (dir) => writeModel(model, dir));
+    await options.tracker?.logArtifact(modelDir, RUN_FILES.model);
+    return {
+      runDir,
+      modelDir,
+      epochs: state.history.length,
+      globalStep: state.globalStep,
+      metrics: state.history.at(-1)?.metrics ?? {},
+      stopReason: state.stopReason ?? 'completed all epochs',
+    };
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+}
+
+interface EpochLoopOptions extends TrainNetOptions {
+  logger: Logger;
+  seed: number;
+  store: SampleStore;
+  model: tf.LayersModel;
+  modelPlugin: Model;
+  optimizer: tf.Optimizer;
+  weightDecay: number;
+  learningRateAt: (epoch: number) => number | undefined;
+  isTraining: (group: string) => boolean;
+  isValidation: (group: string) => boolean;
+  presentClasses: number[];
+  stepsPerEpoch: number;
+  /** Updated in place as training goes on. */
+  state: TrainState;
+}
+
+async function runEpochs(options: EpochLoopOptions): Promise<void> {
+  const { config, model, modelPlugin, optimizer, state, tracker, stepsPerEpoch, logger } = options;
+  const train = config.train;
+  const step = createTrainStep(model, optimizer, { weightDecay: options.weightDecay });
+
+  while (state.epoch < train.epochs && !state.stopReason) {
+    const rate = options.learningRateAt(state.epoch);
+    if (rate !== undefined) {
+      setLearningRate(optimizer, rate);
+    }
+
+    // Each epoch draws from a fresh pass with its own seed, so a resumed run replays the same batches.
+    const sampler = new BalancedSampler({
+      open: () => options.store.read({ filter: options.isTraining }),
+      numClasses: modelPlugin.numClasses,
+      classes: options.presentClasses,
+      bufferSize: train.shuffleBufferSize,
+      random: new Random(deriveSeed(options.seed, state.epoch)),
+    });
+    for (let skipped = 0; skipped < state.stepInEpoch; skipped += 1) {
+      await sampler.nextBatch(train.batchSize);
+    }
+
+    const started = Date.now();
+    let samplesThisSession = 0;
+    while (state.stepInEpoch < stepsPerEpoch) {
+      const batch = await sampler.nextBatch(train.batchSize);
+      const tensors = toBatchTensors(batch, modelPlugin.inputSize, modelPlugin.numClasses);
+      const result = step(tensors.x, tensors.y);
+      tensors.x.dispose();
+      tensors.y.dispose();
+
+      state.stepInEpoch += 1;
+      state.globalStep += 1;
+      state.epochLossSum += result.loss * batch.length;
+      state.epochCorrect += result.correct;
+      state.epochSamples += batch.length;
+      samplesThisSession += batch.length;
+
+      if (state.stepInEpoch % train.logEverySteps === 0 || state.stepInEpoch === stepsPerEpoch) {
+        tracker?.logMetrics(
+          {
+            epoch: state.epoch + 1,
+            train_loss: state.epochLossSum / state.epochSamples,
+            train_accuracy: state.epochCorrect / state.epochSamples,
+            samples_per_second: samplesThisSession / Math.max((Date.now() - started) / 1000, 1e-3),
+          },
+          state.globalStep,
+        );
+      }
+      if (state.globalStep % train.checkpointEverySteps === 0 && state.stepInEpoch < stepsPerEpoch) {
+        await saveCheckpoint(options.runDir, model, optimizer, state);
+      }
+    }
+    await sampler.close();
+
+    const validation = await evaluate(model, options.store.read({ filter: options.isValidation }), {
+      task: modelPlugin.task,
+      size: modelPlugin.inputSize,
+      numClasses: modelPlugin.numClasses,
+      batchSize: train.batchSize,
+      limit: train.validationSamples,
+    });
+    const metrics: Record<string, number> = {
+      epoch: state.epoch + 1,
+      train_loss: state.epochLossSum / Math.max(state.epochSamples, 1),
+      train_accuracy: state.epochCorrect / Math.max(state.epochSamples, 1),
+      ...validation,
+      ...(rate !== undefined ? { learning_rate: rate } : {}),
+    };
+    if (Object.keys(validation).length === 0) {
+      logger.warn('no validation samples: set train.validationFraction above 0 to get validation metrics.');
+    }
+    tracker?.logMetrics(metrics, state.globalStep);
+    state.history.push({ epoch: state.epoch + 1, metrics });
+    if (train.earlyStopping) {
+      updateEarlyStopping(state, metrics, train.earlyStopping);
+    }
+
+    state.epoch += 1;
+    state.stepInEpoch = 0;
+    state.epochLossSum = 0;
+    state.epochCorrect = 0;
+    state.epochSamples = 0;
+    await saveCheckpoint(options.runDir, model, optimizer, state);
+  }
+}
