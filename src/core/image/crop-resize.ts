@@ -99,43 +99,47 @@ export function resampleBox(
  */
 function axisTaps(origin: number, extent: number, count: number, limit: number): AxisTaps {
   const scale = extent / count;
+  // An output pixel touches at most ceil(scale) + 1 source pixels when shrinking, 2 when enlarging.
+  const capacity = count * (Math.ceil(Math.max(scale, 1)) + 2);
   const start = new Int32Array(count + 1);
-  const index: number[] = [];
-  const weight: number[] = [];
+  const index = new Int32Array(capacity);
+  const weight = new Float32Array(capacity);
+  let used = 0;
+  let min = -1;
+  let max = -1;
+  const push = (sourceIndex: number, sourceWeight: number) => {
+    index[used] = sourceIndex;
+    weight[used] = sourceWeight;
+    used += 1;
+    min = min < 0 ? sourceIndex : Math.min(min, sourceIndex);
+    max = Math.max(max, sourceIndex);
+  };
 
   for (let i = 0; i < count; i += 1) {
-    start[i] = index.length;
+    start[i] = used;
     if (scale >= 1) {
       // Area average: each source pixel weighs by its overlap with the output pixel's footprint.
       const from = origin + i * scale;
       const to = from + scale;
-      for (let j = Math.floor(from); j < Math.ceil(to); j += 1) {
+      for (let j = Math.max(Math.floor(from), 0); j < Math.min(Math.ceil(to), limit); j += 1) {
         const overlap = Math.min(to, j + 1) - Math.max(from, j);
-        if (overlap > 0 && j >= 0 && j < limit) {
-          index.push(j);
-          weight.push(overlap / scale);
+        if (overlap > 0) {
+          push(j, overlap / scale);
         }
       }
     } else {
-      // Bilinear: pixel centers sit at integer + 0.5; samples within half a pixel of the border clamp to it.
+      // Bilinear: pixel centers sit at integer + 0.5, and samples within half a pixel of the border clamp to it.
       const center = origin + (i + 0.5) * scale - 0.5;
       if (center >= -0.5 && center <= limit - 0.5) {
         const left = Math.floor(center);
         const fraction = center - left;
-        index.push(Math.min(Math.max(left, 0), limit - 1), Math.min(Math.max(left + 1, 0), limit - 1));
-        weight.push(1 - fraction, fraction);
+        push(Math.min(Math.max(left, 0), limit - 1), 1 - fraction);
+        push(Math.min(Math.max(left + 1, 0), limit - 1), fraction);
       }
     }
   }
-  start[count] = index.length;
-
-  let min = -1;
-  let max = -1;
-  for (const value of index) {
-    min = min < 0 || value < min ? value : min;
-    max = Math.max(value, max);
-  }
-  return { start, index: Int32Array.from(index), weight: Float32Array.from(weight), min, max };
+  start[count] = used;
+  return { start, index, weight, min, max };
 }
 
 function clampByte(value: number): number {
