@@ -1,6 +1,6 @@
 // Measures samples per second of positive and calibration crops at 12, 24 and 48 pixels, built by
-// cascade's augmenters from the FDDB images in ../shared/data, against a Python peer doing the
-// same crops with OpenCV and NumPy (bench/samples_peer.py), in one run. Prints the ratio.
+// cascade's augmenters from the FDDB images in ../shared/data. A Python peer (bench/samples_peer.py)
+// makes the same crops with OpenCV and NumPy in the same run, and the script prints the ratio.
 //
 // Usage: node bin/run-ts.mjs bench/samples.ts [--repeats N]
 // The peer needs opencv-python-headless and numpy. The script uses the Python of

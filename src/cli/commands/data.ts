@@ -11,7 +11,7 @@ import { buildSampleStore, openSampleStore, writeContactSheet } from '../../core
 import { registerBuiltins } from '../../plugins/builtins.js';
 import { collect, positiveInteger } from '../options.js';
 
-// Samples drawn onto the contact sheet of `cascade data inspect` unless --count says otherwise.
+// Default number of samples drawn onto the contact sheet of `cascade data inspect` (--count).
 const DEFAULT_SHEET_SAMPLES = 64;
 const DEFAULT_SHEET_COLUMNS = 8;
 
@@ -26,7 +26,7 @@ interface BuildCommandOptions {
   seed?: number;
 }
 
-/** What each build subcommand makes: the augmenter, the source type of --input, and extra options. */
+/** A build subcommand: its augmenter, the source type of --input, and its extra augmenter options. */
 interface BuildKind {
   augmenter: 'positives' | 'negatives' | 'calibration';
   inputType: 'image-folder' | 'backgrounds';

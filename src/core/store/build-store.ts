@@ -23,8 +23,8 @@ export interface BuildStoreOptions {
  * Reuses `<cacheDir>/stores/<digest-of-key>` when complete; otherwise builds it atomically
  * (temp dir, then rename). Throws if no sample was produced.
  *
- * NOTE: the key covers the specs, not the image files, so a store is not rebuilt when the files
- * under a source root change; delete the store folder after changing the data.
+ * NOTE: the key covers the specs, not the image files. A store is not rebuilt when the files
+ * under a source root change, so delete the store folder after changing the data.
  */
 export async function buildSampleStore(options: BuildStoreOptions): Promise<SampleStore> {
   const { augmenters, logger } = options;

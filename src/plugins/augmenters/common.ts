@@ -12,7 +12,7 @@ export const augmenterBaseOptions = z.object({
   size: z.union([z.literal(12), z.literal(24), z.literal(48)], {
     errorMap: () => ({ message: 'expected a crop size of 12, 24 or 48 pixels' }),
   }),
-  /** Names of the sources whose images this augmenter sees; all sources when omitted. */
+  /** Names of the sources whose images this augmenter reads; all sources when omitted. */
   sources: z.array(z.string().min(1)).min(1).optional(),
 });
 
@@ -22,7 +22,7 @@ export interface DecodedImage {
   rgb: RgbImage;
 }
 
-/** The sample group of an image: `source:id`, the same for every crop taken from it. */
+/** Returns the sample group of an image, `source:id`, which is the same for every crop taken from it. */
 export function groupOf(image: AnnotatedImage): string {
   return `${image.source}:${image.id}`;
 }

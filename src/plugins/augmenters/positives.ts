@@ -78,7 +78,7 @@ export class PositiveCropper implements Augmenter {
   }
 }
 
-/** The largest square centered in a width x height image. */
+/** Returns the largest square centered in a width x height image. */
 export function centeredSquare(width: number, height: number): Box {
   const side = Math.min(width, height);
   return { x: (width - side) / 2, y: (height - side) / 2, w: side, h: side };

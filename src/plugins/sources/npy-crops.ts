@@ -51,7 +51,7 @@ export class NpyCropsSource implements DataSource {
     const end = Math.min(this.#end ?? count, count);
     if (this.#start >= end) {
       throw new CascadeError(
-        `Source "${this.name}" selects no crop: start ${this.#start}, end ${this.#end ?? count}, but ${this.#file} holds ${count} crops.`,
+        `Source "${this.name}" selects no crop: start ${this.#start}, end ${this.#end ?? count}, but ${this.#file} contains ${count} crops. Set start and end inside that range.`,
       );
     }
 

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { cropAndResize, decodeRgbFile, loadRgb, type RgbImage } from '../../../src/core/image/index.js';
 import { SHARED_DATA } from '../../plugins/sources/helpers.js';
 
-/** A width x height image whose pixel (x, y) has red x, green y and blue 7. */
+/** Builds a width x height image whose pixel (x, y) has red x, green y and blue 7. */
 function gradient(width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y += 1) {

@@ -28,7 +28,7 @@ async function readAll(samples: AsyncIterable<Sample>): Promise<Sample[]> {
   return list;
 }
 
-/** A 200x200 black image with a white 40x40 square "face" at (80, 80). */
+/** Builds a 200x200 black image with a white 40x40 square "face" at (80, 80). */
 function squareFaceImage(): AnnotatedImage {
   const data = new Uint8Array(200 * 200 * 3);
   for (let y = 80; y < 120; y += 1) {
@@ -138,8 +138,10 @@ describe('NegativeSampler', () => {
     for await (const image of fddbFold1().images()) {
       const windows = sampler.drawWindows(image, image.width, image.height, seededRandom(42, image.id));
       for (const window of windows) {
-        assert.ok(window.x >= 0 && window.y >= 0);
-        assert.ok(window.x + window.w <= image.width && window.y + window.h <= image.height);
+        assert.ok(window.x >= 0);
+        assert.ok(window.y >= 0);
+        assert.ok(window.x + window.w <= image.width);
+        assert.ok(window.y + window.h <= image.height);
         assert.ok(window.w >= 12);
         for (const face of image.faces) {
           assert.ok(iou(window, face.box) < 0.3);

@@ -8,7 +8,7 @@ import type { AnnotatedImage } from '../../../src/core/types.js';
 /** The read-only test data next to the repository. */
 export const SHARED_DATA = path.resolve(import.meta.dirname, '../../../../shared/data');
 
-/** A logger whose warnings are kept in `lines`, so that tests can check skip reports. */
+/** Creates a logger that records its warnings, so that tests can check skip reports through `text()`. */
 export function recordingLogger(): { logger: Logger; text: () => string } {
   const chunks: string[] = [];
   const stream = new Writable({

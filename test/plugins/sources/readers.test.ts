@@ -162,7 +162,8 @@ describe('AflwSource', () => {
     );
     const aflwBox = aflw[0]?.faces[0]?.box;
     const fddbBox = fddb[0]?.faces[0]?.box;
-    assert.ok(aflwBox && fddbBox);
+    assert.ok(aflwBox);
+    assert.ok(fddbBox);
     assert.ok(Math.abs(aflwBox.x - fddbBox.x) <= 1);
     assert.ok(Math.abs(aflwBox.h - fddbBox.h) <= 1);
   });
