@@ -89,12 +89,11 @@ def run_bench(min_face, repeats, files):
     seconds = time.perf_counter() - started
     count = repeats * len(greys)
     print(json.dumps({"peer": "opencv-haar", "opencv": cv2.__version__, "minFace": min_face,
-                      "images": count, "seconds": seconds, "imagesPerSecond": count / seconds,
+                      "threads": cv2.getNumThreads(), "images": count, "seconds": seconds, "imagesPerSecond": count / seconds,
                       "facesPerImage": faces / count}))
 
 
 if __name__ == "__main__":
-    cv2.setNumThreads(1)
     if len(sys.argv) >= 5 and sys.argv[1] == "fddb":
         run_fddb(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 20)
     elif len(sys.argv) >= 5 and sys.argv[1] == "bench":

@@ -1,6 +1,8 @@
+import path from 'node:path';
 import type { Command } from 'commander';
-import { resolveConfig } from '../../core/config/load.js';
+import { importDefault, resolveConfig } from '../../core/config/load.js';
 import { createContainer } from '../../core/container.js';
+import { isCascadeExperiment, runCascadeExperiment } from '../../core/detect/cascade-experiment.js';
 import { PluginRegistry } from '../../core/registry.js';
 import { runExperiment } from '../../core/train/run-experiment.js';
 import { registerBuiltins } from '../../plugins/builtins.js';
@@ -16,6 +18,12 @@ export function registerExpCommand(program: Command): void {
     .option('--run-name <name>', 'run name shown in trackers (default: experiment name and time)')
     .action(async (file: string, options: { set: string[]; resume: boolean; runName?: string }) => {
       const registry = registerBuiltins(new PluginRegistry());
+      // A cascade experiment (`kind: 'cascade'`) trains all six nets in one parent run.
+      const experiment = await importDefault(path.resolve(file));
+      if (isCascadeExperiment(experiment)) {
+        await runCascadeExperiment({ file, experiment, registry });
+        return;
+      }
       const config = await resolveConfig({ experimentFile: file, overrides: options.set, registry });
       const container = await createContainer({ config, registry });
       await runExperiment({ container, resume: options.resume, runName: options.runName });

@@ -1,0 +1,314 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { DependencyContainer } from 'tsyringe';
+import { CASCADE_NETS, type CascadeNet, cascadeSchema, type ResolvedCascadeConfig } from '../config/cascade-schema.js';
+import { loadProjectConfig, resolveConfigObject } from '../config/load.js';
+import { createContainer, createPlugin } from '../container.js';
+import { CascadeError, formatErrorChain } from '../errors.js';
+import { detectFddb, reportFddb, writeFddbReport } from '../eval/evaluate-fddb.js';
+import { readFddbFolds } from '../eval/fddb-files.js';
+import { loadRgb } from '../image/index.js';
+import { Logger } from '../logger.js';
+import type { PluginRegistry } from '../registry.js';
+import type { Tracker } from '../tracker.js';
+import { linkLatest, newRunId, writeSummary } from '../train/run-dir.js';
+import { TrackerGroup } from '../train/tracker-group.js';
+import { trainNet } from '../train/train-net.js';
+import { CascadeDetector } from './cascade-detector.js';
+import type { DetectorOptions } from './detector-options.js';
+import { CASCADE_MANIFEST, type CascadeManifest, loadCascade } from './load-cascade.js';
+import { type HeldOutImage, pickStageThreshold } from './pick-threshold.js';
+
+export interface CascadeExperimentOptions {
+  /** The cascade experiment file, for error messages and relative plugin paths. */
+  file: string;
+  experiment: unknown;
+  registry: PluginRegistry;
+}
+
+/** True for the default export of a cascade experiment file (`kind: 'cascade'`). */
+export function isCascadeExperiment(experiment: unknown): boolean {
+  return typeof experiment === 'object' && experiment !== null && (experiment as { kind?: unknown }).kind === 'cascade';
+}
+
+/** Validates a cascade experiment, with the field path of each invalid field. */
+export function parseCascadeConfig(experiment: unknown, file: string): ResolvedCascadeConfig {
+  const parsed = cascadeSchema.safeParse(experiment);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new CascadeError(`Invalid cascade experiment in ${file}:\n${issues.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** The plugin specs of one net as a single-net experiment, with the runs of earlier nets filled in. */
+function netExperiment(
+  config: ResolvedCascadeConfig,
+  net: CascadeNet,
+  runDirs: Partial<Record<CascadeNet, string>>,
+  detector: DetectorOptions,
+): Record<string, unknown> {
+  const spec = config.nets[net];
+  const model: Record<string, unknown> = { type: net, ...spec.model };
+  const augmenters: Array<Record<string, unknown>> = [...spec.data.augmenters];
+  const sources: Array<Record<string, unknown>> = [...spec.data.sources];
+  if (net === 'net24' || net === 'net48') {
+    const earlier =
+      net === 'net24' ? (['net12', 'calib12'] as const) : (['net12', 'calib12', 'net24', 'calib24'] as const);
+    model[net === 'net24' ? 'net12' : 'net24'] = runDirs[net === 'net24' ? 'net12' : 'net24'];
+    const miningSources = config.mining.sources.map((source) => source.name ?? source.type) as string[];
+    sources.push(
+      ...config.mining.sources.filter(
+        (source) => !sources.some((existing) => existing.name === source.name && existing.type === source.type),
+      ),
+    );
+    augmenters.push({
+      type: 'hard-negatives',
+      size: net === 'net24' ? 24 : 48,
+      models: earlier.map((slot) => runDirs[slot]),
+      detector,
+      maxPerImage: config.mining.maxPerImage,
+      sources: miningSources,
+    });
+  }
+  return {
+    name: `${config.name}-${net}`,
+    data: { sources, augmenters },
+    model,
+    ...(spec.optimizer ? { optimizer: spec.optimizer } : {}),
+    ...(spec.train ? { train: spec.train } : {}),
+  };
+}
+
+/** Reads the held-out images with their face boxes, decoded once. */
+async function readHeldOut(container: DependencyContainer, config: ResolvedCascadeConfig): Promise<HeldOutImage[]> {
+  const images: HeldOutImage[] = [];
+  for (const spec of config.thresholds.heldOut) {
+    const source = await createPlugin(container, 'source', spec);
+    for await (const image of source.images()) {
+      const faces = image.faces.filter((face) => !face.ignore).map((face) => face.box);
+      if (image.crop || faces.length === 0) {
+        continue;
+      }
+      images.push({ rgb: await loadRgb(image), faces });
+    }
+  }
+  if (images.length === 0) {
+    throw new CascadeError(
+      'The held-out sources of thresholds.heldOut yield no annotated faces; name a source with face boxes.',
+    );
+  }
+  return images;
+}
+
+/**
+ * Runs the whole cascade experiment: trains the 12-net and 12-calib, picks the 12-stage threshold,
+ * mines hard negatives for the 24-net, trains the 24 pair, picks the 24-stage threshold, mines for
+ * the 48-net, trains the 48 pair and evaluates on FDDB. One parent run holds a child run per net;
+ * `cascade.json` in the parent run directory names every net and the picked detector options.
+ * Returns the parent run directory.
+ */
+export async function runCascadeExperiment(options: CascadeExperimentOptions): Promise<string> {
+  const config = parseCascadeConfig(options.experiment, options.file);
+  const project = await loadProjectConfig(path.dirname(path.resolve(options.file)));
+  const resolveNet = (experiment: Record<string, unknown>) =>
+    resolveConfigObject({
+      project: project.config,
+      projectFile: project.file,
+      experiment,
+      experimentFile: options.file,
+      registry: options.registry,
+    });
+
+  // Validate the first net's experiment before any work, and take the project settings from it.
+  const base = await resolveNet(netExperiment(config, 'net12', {}, {}));
+  const logger = new Logger({ level: base.logLevel });
+  const baseContainer = await createContainer({ config: base, registry: options.registry, logger });
+  const runId = newRunId();
+  const runDir = path.join(base.runsDir, config.name, runId);
+  await fs.mkdir(runDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+
+  const trackers: Tracker[] = [];
+  for (const spec of base.trackers) {
+    trackers.push(await createPlugin(baseContainer, 'tracker', spec));
+  }
+  const parent = new TrackerGroup(trackers, logger);
+  await parent.startRun({
+    experiment: config.name,
+    runName: `${config.name}-${runId}`,
+    runDir,
+    tags: { runId, kind: 'cascade' },
+  });
+  await writeSummary(runDir, { experiment: config.name, runId, status: 'RUNNING', startedAt });
+
+  const runDirs: Partial<Record<CascadeNet, string>> = {};
+  let detector: DetectorOptions = { ...config.detector };
+  try {
+    const heldOut = await readHeldOut(baseContainer, config);
+    logger.info(
+      `cascade: ${heldOut.length} held-out images with ${heldOut.reduce((sum, image) => sum + image.faces.length, 0)} faces pick the thresholds`,
+    );
+
+    for (const net of CASCADE_NETS) {
+      runDirs[net] = await trainCascadeNet({
+        config,
+        net,
+        runDirs,
+        detector,
+        resolveNet,
+        parent,
+        runDir,
+        registry: options.registry,
+        logger,
+      });
+
+      if (net === 'calib12' || net === 'calib24') {
+        const stage = net === 'calib12' ? 'net12' : 'net24';
+        const target = net === 'calib12' ? config.thresholds.recall12 : config.thresholds.recall24;
+        const cascade = await loadCascade(Object.values(runDirs) as string[]);
+        try {
+          const picked = pickStageThreshold(cascade.nets, detector, stage, heldOut, target);
+          detector = { ...detector, thresholds: { ...detector.thresholds, [stage]: picked.threshold } };
+          logger.info(
+            `cascade: ${stage} threshold ${picked.threshold.toFixed(4)} keeps recall ${picked.recall.toFixed(3)} ` +
+              `of ${picked.faces} held-out faces (target ${target}; ${picked.reachable} reachable)`,
+          );
+          parent.logMetrics(
+            { [`${stage}_threshold`]: picked.threshold, [`${stage}_heldout_recall`]: picked.recall },
+            0,
+          );
+        } finally {
+          cascade.dispose();
+        }
+      }
+    }
+
+    const manifest: CascadeManifest = {
+      nets: Object.fromEntries(
+        Object.entries(runDirs).map(([net, dir]) => [net, path.relative(runDir, dir as string)]),
+      ),
+      detector,
+    };
+    await fs.writeFile(path.join(runDir, CASCADE_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    await parent.logArtifact(path.join(runDir, CASCADE_MANIFEST));
+
+    const metrics = config.evaluation ? await evaluateCascade(config, runDir, base.dataRoot, parent, logger) : {};
+    await writeSummary(runDir, {
+      experiment: config.name,
+      runId,
+      status: 'FINISHED',
+      startedAt,
+      endedAt: new Date().toISOString(),
+      metrics,
+    });
+    await linkLatest(runDir);
+    await parent.endRun('FINISHED');
+    logger.info(`cascade: finished ${runDir}`);
+    return runDir;
+  } catch (error) {
+    await writeSummary(runDir, {
+      experiment: config.name,
+      runId,
+      status: 'FAILED',
+      startedAt,
+      endedAt: new Date().toISOString(),
+      error: formatErrorChain(error),
+    });
+    await parent.endRun('FAILED');
+    throw error;
+  }
+}
+
+interface TrainCascadeNetOptions {
+  config: ResolvedCascadeConfig;
+  net: CascadeNet;
+  runDirs: Partial<Record<CascadeNet, string>>;
+  detector: DetectorOptions;
+  resolveNet: (experiment: Record<string, unknown>) => ReturnType<typeof resolveConfigObject>;
+  parent: Tracker;
+  runDir: string;
+  registry: PluginRegistry;
+  logger: Logger;
+}
+
+/** Trains one net as a child run in `<parent run>/<net>` and returns that directory. */
+async function trainCascadeNet(options: TrainCascadeNetOptions): Promise<string> {
+  const { config, net, logger } = options;
+  const resolved = await options.resolveNet(netExperiment(config, net, options.runDirs, options.detector));
+  const container = await createContainer({ config: resolved, registry: options.registry, logger });
+  const childDir = path.join(options.runDir, net);
+  const child = await options.parent.startChild({
+    experiment: config.name,
+    runName: net,
+    runDir: childDir,
+    tags: { net },
+  });
+  const startedAt = new Date().toISOString();
+  logger.info(`cascade: training ${net}`);
+  try {
+    const result = await trainNet({ container, config: resolved, tracker: child, runDir: childDir });
+    await writeSummary(childDir, {
+      experiment: resolved.name,
+      runId: net,
+      status: 'FINISHED',
+      startedAt,
+      endedAt: new Date().toISOString(),
+      epochs: result.epochs,
+      metrics: result.metrics,
+      stopReason: result.stopReason,
+    });
+    await child.endRun('FINISHED');
+    return childDir;
+  } catch (error) {
+    await child.endRun('FAILED');
+    throw new CascadeError(`Training the ${net} of cascade "${config.name}" failed.`, { cause: error });
+  }
+}
+
+/** Evaluates the finished cascade on the configured FDDB folds; logs metrics and artifacts to the parent run. */
+async function evaluateCascade(
+  config: ResolvedCascadeConfig,
+  runDir: string,
+  dataRoot: string,
+  parent: Tracker,
+  logger: Logger,
+): Promise<Record<string, number>> {
+  const evaluation = config.evaluation;
+  if (!evaluation) {
+    return {};
+  }
+  const root = path.resolve(dataRoot, evaluation.fddb.root);
+  const images = await readFddbFolds(root, evaluation.fddb.folds);
+  const cascade = await loadCascade([runDir]);
+  const detector = new CascadeDetector(cascade.nets, cascade.detector);
+  try {
+    const run = await detectFddb(detector, images, logger);
+    const report = reportFddb(run);
+    const directory = path.join(runDir, 'eval-fddb');
+    const files = await writeFddbReport(directory, run, report, config.name);
+    const metrics: Record<string, number> = { fddb_images: report.images, fddb_faces: report.faces };
+    for (const [budget, recall] of Object.entries(report.recall)) {
+      metrics[`fddb_recall_at_${budget}_fp`] = recall;
+    }
+    for (const stage of report.stages) {
+      metrics[`fddb_${stage.stage}_recall`] = stage.recall;
+      metrics[`fddb_${stage.stage}_windows_per_image`] = stage.windowsPerImage;
+    }
+    if (report.imagesPerSecond !== undefined) {
+      metrics.fddb_images_per_second = report.imagesPerSecond;
+    }
+    parent.logMetrics(metrics, 0);
+    for (const file of files) {
+      await parent.logArtifact(file, 'eval-fddb');
+    }
+    logger.info(
+      `cascade: FDDB folds ${evaluation.fddb.folds.join(',')}: recall ${(report.recall['100'] ?? 0).toFixed(3)} at 100 false positives ` +
+        `(${report.images} images, ${report.faces} faces); ${directory}`,
+    );
+    return metrics;
+  } finally {
+    detector.dispose();
+    cascade.dispose();
+  }
+}
