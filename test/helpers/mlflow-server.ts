@@ -116,7 +116,13 @@ export class MlflowServer {
         // Its own process group, so that stop() also ends the uvicorn and job-runner children.
         detached: true,
         stdio: ['ignore', log, log],
-        env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: 'true' },
+        // No telemetry, and no background job runner, which tracking does not use.
+        env: {
+          ...process.env,
+          MLFLOW_DISABLE_TELEMETRY: 'true',
+          DO_NOT_TRACK: 'true',
+          MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+        },
       },
     );
     fs.closeSync(log);

@@ -253,4 +253,59 @@ describe('MlflowTracker against a real MLflow server', { skip: mlflowSkipReason(
     assert.equal(search.runs?.length, 4);
     await reader.close();
   });
+
+  for (const variant of ['token', 'password'] as const) {
+    it(`keeps the ${variant} out of logs, params, tags and artifacts`, async () => {
+      const secret = variant === 'token' ? 'tok-cascade-5e1f0a' : 'pw-cascade-9c41';
+      const env =
+        variant === 'token'
+          ? { MLFLOW_TRACKING_TOKEN: secret }
+          : { MLFLOW_TRACKING_USERNAME: 'ann', MLFLOW_TRACKING_PASSWORD: secret };
+      const encoded = Buffer.from(`ann:${secret}`).toString('base64');
+      const saved = { ...process.env };
+      Object.assign(process.env, env);
+      const { logger, lines } = recordingLogger();
+      // The URI also carries a password, which must be stripped from the logged config and messages.
+      const uri = server.uri.replace('http://', `http://ann:${secret}@`);
+      let tracker: Awaited<ReturnType<typeof createTracker>>;
+      try {
+        tracker = await createTracker(
+          sampleConfig(`net12-${variant}`, { trackingUri: uri }),
+          { trackingUri: uri },
+          logger,
+        );
+      } finally {
+        process.env = saved;
+      }
+      await tracker.startRun({
+        experiment: `net12-${variant}`,
+        runName: `secret-${variant}`,
+        runDir: path.join(tmp, `secret-${variant}`),
+        tags: { command: `cascade exp --token ${secret}` },
+      });
+      await tracker.logParams({ 'env.copy': `MLFLOW_TRACKING_TOKEN=${secret}` });
+      // The config logged seed 7; MLflow rejects a change and its error message quotes both values.
+      await tracker.logParams({ seed: `2 ${secret}` });
+      tracker.logMetrics({ loss: 0.5 }, 0);
+      await tracker.endRun('FINISHED');
+
+      const reader = readerClient(server.uri);
+      const run = await reader.getRun(tracker.runId!);
+      const root = `${run.info.experiment_id}/${run.info.run_id}/artifacts`;
+      const config = (await reader.downloadArtifact(`${root}/config/resolved-config.json`)).toString();
+      await reader.close();
+
+      const stored = [...(run.data.params ?? []), ...(run.data.tags ?? [])].map(({ key, value }) => `${key}=${value}`);
+      assert.ok(
+        lines.some((line) => line.includes('was rejected and dropped')),
+        'the rejected param is logged',
+      );
+      assert.equal(toRecord(run.data.params)['env.copy'], 'MLFLOW_TRACKING_TOKEN=***');
+      assert.equal(toRecord(run.data.tags).command, 'cascade exp --token ***');
+      for (const text of [...lines, ...stored, config]) {
+        assert.ok(!text.includes(secret), `secret in: ${text.slice(0, 200)}`);
+        assert.ok(!text.includes(encoded), `encoded credentials in: ${text.slice(0, 200)}`);
+      }
+    });
+  }
 });
