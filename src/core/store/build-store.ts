@@ -17,6 +17,8 @@ export interface BuildStoreOptions {
   logger: Logger;
   /** JSON of the source and augmenter specs; the store folder is named by its digest. */
   key: unknown;
+  /** Maximum bytes per shard file; 64 MiB by default. A shard always holds at least one record. */
+  shardMaxBytes?: number;
 }
 
 /**
@@ -103,7 +105,7 @@ async function writeSamples(
   options: BuildStoreOptions & { dir: string; size: number; numClasses: number },
 ): Promise<StoreManifest> {
   const { dir, size, numClasses, logger } = options;
-  const writer = new ShardWriter(dir, size);
+  const writer = new ShardWriter(dir, size, options.shardMaxBytes);
   const countsPerLabel = new Array<number>(numClasses).fill(0);
   const groupIndex = new Map<string, number>();
   const progress = logger.progress(`building ${size}x${size} samples`, undefined, 'samples');

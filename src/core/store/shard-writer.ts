@@ -24,11 +24,11 @@ export class ShardWriter {
   #current: OpenShard | undefined;
   readonly shards: Array<{ file: string; count: number; sha256: string }> = [];
 
-  constructor(dir: string, size: number) {
+  constructor(dir: string, size: number, shardMaxBytes = SHARD_MAX_BYTES) {
     this.#dir = dir;
     this.#recordSize = recordBytes(size);
     this.#pixelBytes = size * size * 3;
-    this.#recordsPerShard = Math.max(1, Math.floor(SHARD_MAX_BYTES / this.#recordSize));
+    this.#recordsPerShard = Math.max(1, Math.floor(shardMaxBytes / this.#recordSize));
     const recordsPerWrite = Math.max(1, Math.floor(WRITE_BUFFER_BYTES / this.#recordSize));
     this.#buffer = Buffer.alloc(recordsPerWrite * this.#recordSize);
   }

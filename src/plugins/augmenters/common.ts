@@ -4,6 +4,10 @@ import { loadRgb, type RgbImage } from '../../core/image/index.js';
 import type { Logger } from '../../core/logger.js';
 import type { AnnotatedImage, Box } from '../../core/types.js';
 
+// Images decoded ahead of the one being cropped. sharp decodes on libuv worker threads, so a few
+// decodes in flight keep both the decoder and the cropping loop busy.
+const DECODE_LOOKAHEAD = 3;
+
 /** Crop sides of the three cascade stages, in pixels. */
 export const CROP_SIZES = [12, 24, 48] as const;
 
@@ -28,8 +32,10 @@ export function groupOf(image: AnnotatedImage): string {
 }
 
 /**
- * Decodes the images that `accept` lets through and that come from `sources` (all when undefined).
- * Images that fail to decode are skipped and reported in one warning at the end.
+ * Decodes the images that `accept` lets through and that come from `sources` (all when undefined),
+ * in input order. Up to DECODE_LOOKAHEAD decodes run ahead on sharp's worker threads while the
+ * caller crops the current image. Images that fail to decode are skipped and reported in one
+ * warning at the end.
  */
 export async function* decodeImages(
   images: AsyncIterable<AnnotatedImage>,
@@ -41,6 +47,17 @@ export async function* decodeImages(
   },
 ): AsyncIterable<DecodedImage> {
   const skipped: Array<{ item: string; reason: string }> = [];
+  const pending: Array<Promise<DecodeResult>> = [];
+
+  const next = async function* (): AsyncIterable<DecodedImage> {
+    const result = await (pending.shift() as Promise<DecodeResult>);
+    if ('error' in result) {
+      skipped.push({ item: result.image.path, reason: result.error });
+    } else {
+      yield result;
+    }
+  };
+
   for await (const image of images) {
     if (options.sources && !options.sources.includes(image.source)) {
       continue;
@@ -48,16 +65,26 @@ export async function* decodeImages(
     if (options.accept && !options.accept(image)) {
       continue;
     }
-    let rgb: RgbImage;
-    try {
-      rgb = await loadRgb(image);
-    } catch (error) {
-      skipped.push({ item: image.path, reason: error instanceof Error ? error.message : String(error) });
-      continue;
+    pending.push(decodeOne(image));
+    if (pending.length > DECODE_LOOKAHEAD) {
+      yield* next();
     }
-    yield { image, rgb };
+  }
+  while (pending.length > 0) {
+    yield* next();
   }
   options.logger.warnSkipped(`images that failed to decode (augmenter "${options.augmenter}")`, skipped);
+}
+
+type DecodeResult = DecodedImage | { image: AnnotatedImage; error: string };
+
+/** Decodes one image; a failure becomes a result instead of a rejection, so that no rejection goes unhandled while queued. */
+async function decodeOne(image: AnnotatedImage): Promise<DecodeResult> {
+  try {
+    return { image, rgb: await loadRgb(image) };
+  } catch (error) {
+    return { image, error: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /** True when a face box can be cropped: finite, of positive size, and overlapping the image. */

@@ -208,3 +208,34 @@ describe('writeContactSheet', () => {
     assert.equal(bytes.readUInt32BE(16), 4 * 66 + 2);
   });
 });
+
+describe('sample store shards', () => {
+  test('splits and streams several shards', async () => {
+    const dir = await cacheDir();
+    // 12x12 records are 438 bytes, so 10,000-byte shards hold 22 records each.
+    const store = await buildSampleStore({
+      sources: lfwSources(),
+      augmenters: detectionAugmenters(),
+      cacheDir: dir,
+      logger,
+      key: 'shards',
+      shardMaxBytes: 10_000,
+    });
+    const single = await buildSampleStore({
+      sources: lfwSources(),
+      augmenters: detectionAugmenters(),
+      cacheDir: dir,
+      logger,
+      key: 'one shard',
+    });
+
+    assert.equal(store.manifest.shards.length, Math.ceil(400 / 22));
+    assert.ok(
+      store.manifest.shards.every((shard, index, all) => shard.count === (index < all.length - 1 ? 22 : 400 % 22)),
+    );
+    assert.equal(single.manifest.shards.length, 1);
+    const split = await readAll(store.read());
+    const whole = await readAll(single.read());
+    assert.deepEqual(split, whole);
+  });
+});
