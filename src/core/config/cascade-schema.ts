@@ -9,7 +9,7 @@ const pluginSpec = z.object({ type: z.string({ required_error: 'expected a plugi
 export const CASCADE_NETS = ['net12', 'calib12', 'net24', 'calib24', 'net48', 'calib48'] as const;
 export type CascadeNet = (typeof CASCADE_NETS)[number];
 
-/** How one net of the cascade is trained; its fields are checked again as a whole experiment. */
+/** Training settings of one net of the cascade. They are validated again as a single-net experiment. */
 const netSchema = z
   .object({
     data: z

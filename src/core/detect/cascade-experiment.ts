@@ -41,7 +41,7 @@ export function parseCascadeConfig(experiment: unknown, file: string): ResolvedC
   return parsed.data;
 }
 
-/** The plugin specs of one net as a single-net experiment, with the runs of earlier nets filled in. */
+/** Builds the single-net experiment of one net, with the runs of the earlier nets filled in. */
 function netExperiment(
   config: ResolvedCascadeConfig,
   net: CascadeNet,
@@ -55,7 +55,9 @@ function netExperiment(
   if (net === 'net24' || net === 'net48') {
     const earlier =
       net === 'net24' ? (['net12', 'calib12'] as const) : (['net12', 'calib12', 'net24', 'calib24'] as const);
-    model[net === 'net24' ? 'net12' : 'net24'] = runDirs[net === 'net24' ? 'net12' : 'net24'];
+    // The 24-net freezes the 12-net's features, and the 48-net those of the 24-net (which includes the 12-net).
+    const frozen = net === 'net24' ? 'net12' : 'net24';
+    model[frozen] = runDirs[frozen];
     const miningSources = config.mining.sources.map((source) => source.name ?? source.type) as string[];
     sources.push(
       ...config.mining.sources.filter(
@@ -104,7 +106,7 @@ async function readHeldOut(container: DependencyContainer, config: ResolvedCasca
 /**
  * Runs the whole cascade experiment: trains the 12-net and 12-calib, picks the 12-stage threshold,
  * mines hard negatives for the 24-net, trains the 24 pair, picks the 24-stage threshold, mines for
- * the 48-net, trains the 48 pair and evaluates on FDDB. One parent run holds a child run per net;
+ * the 48-net, trains the 48 pair and evaluates on FDDB. One parent run has a child run per net, and
  * `cascade.json` in the parent run directory names every net and the picked detector options.
  * Returns the parent run directory.
  */

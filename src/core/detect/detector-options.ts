@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Options of the cascade detector. Thresholds are probabilities of the face class; the defaults are
- * starting points, and `experiments/cascade.ts` picks the 12- and 24-stage thresholds for 99% and
- * 97% recall on held-out faces as Li et al. (CVPR 2015) do.
+ * Options of the cascade detector. Thresholds are probabilities of the face class, and the defaults
+ * are starting points. `experiments/cascade.ts` picks the 12- and 24-stage thresholds for 99% and
+ * 97% recall on held-out faces, as Li et al. (CVPR 2015) do.
  */
 export const detectorOptionsSchema = z
   .object({

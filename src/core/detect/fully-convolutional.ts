@@ -5,9 +5,9 @@ import { CascadeError } from '../errors.js';
 type Step = (x: tf.Tensor4D) => tf.Tensor4D;
 
 /**
- * A detection net rewritten to scan a whole image in one pass: every dense layer after `flatten`
- * becomes a convolution with the same weights (the first one spanning the flattened feature map,
- * the later ones 1x1), so each output position is the net's prediction for one window.
+ * A detection net rewritten to scan a whole image in one pass. Every dense layer after `flatten`
+ * becomes a convolution with the same weights: the first spans the flattened feature map and the
+ * later ones are 1x1. Each output position is then the net's prediction for one window.
  */
 export interface FullyConvolutionalNet {
   /** Side of the window the net was trained on, in pixels (12 for the 12-net). */

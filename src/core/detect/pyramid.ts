@@ -6,8 +6,8 @@ export interface PyramidLevel {
 }
 
 /**
- * Lists the pyramid levels for an image: the first level scales the image by
- * `windowSize / minFaceSize`, so that a face of `minFaceSize` pixels fills one window, and each
+ * Lists the pyramid levels for an image. The first level scales the image by
+ * `windowSize / minFaceSize`, so that a face of `minFaceSize` pixels fills one window. Each
  * further level multiplies the scale by `factor` until the scaled image is smaller than a window.
  * Levels above scale 1 are kept, so faces smaller than 12 pixels are found on an enlarged image.
  */

@@ -45,7 +45,7 @@ export interface FddbResult {
 
 /**
  * Counts of one image at each of its unique detection scores, lowest first. The overlap matrix
- * is computed once; at each threshold the kept detections are matched one-to-one to the ellipses
+ * is computed once. At each threshold the kept detections are matched one-to-one to the ellipses
  * by a maximum-weight assignment on the overlap ratios, as the official evaluation does with its
  * Hungarian solver. Pairs with zero overlap never count as matches.
  */
@@ -127,7 +127,7 @@ export function scoreFddb(images: readonly FddbScoredImage[]): FddbResult {
   return { images: images.length, faces, discrete, continuous };
 }
 
-/** The highest true-positive rate reached with at most `falsePositives` false positives; 0 when none is. */
+/** Returns the highest true-positive rate reached with at most `falsePositives` false positives, or 0. */
 export function recallAtFalsePositives(curve: readonly RocPoint[], falsePositives: number): number {
   let best = 0;
   for (const point of curve) {

@@ -42,7 +42,7 @@ declare module '../../core/config/plugin-types.js' {
 
 type HardNegativesOptions = z.output<typeof hardNegativesOptions>;
 
-/** The stage before the one that trains on crops of `size`: net12 for 24-pixel crops, net24 for 48. */
+/** Returns the stage before the net that trains on crops of `size`: net12 for 24-pixel crops, net24 for 48. */
 function stageBefore(size: number): DetectionStage {
   return size >= 48 ? 'net24' : 'net12';
 }

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import sharp from 'sharp';
+import { parseDatasetSpec, parseFolds } from '../../../src/core/eval/dataset-spec.js';
+import { externalFddbRun, reportFddb, writeFddbReport } from '../../../src/core/eval/evaluate-fddb.js';
+import { readFddbFolds } from '../../../src/core/eval/fddb-files.js';
+
+const FDDB_ROOT = path.resolve(import.meta.dirname, '../../../../shared/data/fddb');
+
+describe('dataset spec', () => {
+  test('fold lists accept ranges', () => {
+    assert.deepEqual(parseFolds('1-3,5'), [1, 2, 3, 5]);
+  });
+
+  test('fddb spec splits root and folds', () => {
+    assert.deepEqual(parseDatasetSpec('fddb:/data/fddb:6-10'), {
+      kind: 'fddb',
+      root: '/data/fddb',
+      folds: [6, 7, 8, 9, 10],
+    });
+    assert.deepEqual(parseDatasetSpec('fddb:/data/fddb'), { kind: 'fddb', root: '/data/fddb', folds: undefined });
+  });
+
+  test('unknown dataset lists the accepted ones', () => {
+    assert.throws(() => parseDatasetSpec('afw:/data'), /Unknown dataset "afw".*fddb:<root>\[:folds\] or wider:<root>/);
+  });
+});
+
+describe('FDDB report', () => {
+  test('external detections produce every report file', async () => {
+    const images = await readFddbFolds(FDDB_ROOT, [4]);
+    // One detection per image: the bounding box of its first face, scored by position, plus one false positive.
+    const detections = images.map((image, index) => {
+      const face = image.ellipses[0];
+      const boxes = [{ x: 0, y: 0, w: 20, h: 20, score: 0.1 }];
+      if (face) {
+        boxes.push({
+          x: face.centerX - face.minorRadius,
+          y: face.centerY - face.majorRadius,
+          w: 2 * face.minorRadius,
+          h: 2 * face.majorRadius,
+          score: 1 - index / 100,
+        });
+      }
+      return { name: image.name, detections: boxes };
+    });
+    const run = await externalFddbRun(images, detections);
+    const report = reportFddb(run);
+    assert.equal(report.images, images.length);
+    assert.equal(report.stages.length, 0);
+    assert.equal(report.imagesPerSecond, undefined);
+    // At the lowest threshold every corner box is kept, and each is a false positive.
+    assert.equal(report.discrete[0]?.threshold, 0.1);
+    assert.equal(report.discrete[0]?.falsePositives, images.length);
+    assert.equal(report.discrete.at(-1)?.falsePositives, 0);
+    assert.ok((report.recall['50'] ?? 0) > 0.3, `recall ${report.recall['50']}`);
+
+    const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'cascade-fddb-report-'));
+    const files = await writeFddbReport(directory, run, report, 'test');
+    for (const file of files) {
+      assert.ok((await fs.stat(file)).size > 0, `${file} is empty`);
+    }
+    const roc = (await fs.readFile(path.join(directory, 'DiscROC.txt'), 'utf8')).trim().split('\n');
+    assert.equal(roc.length, report.discrete.length);
+    assert.match(roc[0] ?? '', /^[\d.e-]+ \d+ [\d.e-]+$/);
+    const plot = await sharp(path.join(directory, 'roc.png')).metadata();
+    assert.equal(plot.width, 640);
+    assert.equal(plot.format, 'png');
+    await fs.rm(directory, { recursive: true });
+  });
+});
