@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,17 @@ import { flattenParams } from '../../../../src/plugins/trackers/mlflow/flatten.j
 import { MlflowServer, mlflowSkipReason } from '../../../helpers/mlflow-server.js';
 import { makeTempDir, REPO_ROOT } from '../../../helpers/temp-dir.js';
 import { createTracker, readerClient, recordingLogger, sampleConfig, toRecord, waitFor } from './fixtures.js';
+
+/** Runs the cascade CLI; `env` entries are added to the environment, without MLFLOW_TRACKING_URI from outside. */
+function cascade(...args: Array<string | Record<string, string>>) {
+  const extraEnv = args.find((arg): arg is Record<string, string> => typeof arg === 'object') ?? {};
+  const { MLFLOW_TRACKING_URI: _ignored, ...env } = process.env;
+  return spawnSync(
+    process.execPath,
+    [path.join(REPO_ROOT, 'bin/cascade.mjs'), ...args.filter((arg): arg is string => typeof arg === 'string')],
+    { cwd: REPO_ROOT, encoding: 'utf8', env: { ...env, ...extraEnv } },
+  );
+}
 
 // Deterministic bytes for artifacts (a linear congruential generator), so a failure is reproducible.
 function seededBytes(length: number, seed: number): Buffer {
@@ -308,4 +319,78 @@ describe('MlflowTracker against a real MLflow server', { skip: mlflowSkipReason(
       }
     });
   }
+
+  it('runs compare prints differing params and metrics', async () => {
+    const experiment = 'net24-compare';
+    for (const [index, learningRate] of [0.1, 0.01, 0.001].entries()) {
+      const tracker = await createTracker(
+        sampleConfig(experiment),
+        { trackingUri: server.uri, logConfig: false },
+        recordingLogger().logger,
+      );
+      await tracker.startRun({ experiment, runName: `lr-${learningRate}`, runDir: path.join(tmp, `compare-${index}`) });
+      await tracker.logParams({ 'optimizer.learningRate': learningRate, 'train.batchSize': 64 });
+      tracker.logMetrics({ val_recall: 0.8 + index * 0.06, val_loss: 0.5 - index * 0.1 }, 0);
+      await tracker.endRun('FINISHED');
+    }
+
+    const table = cascade('runs', 'compare', '--experiment', experiment, '--tracking-uri', server.uri);
+    assert.equal(table.status, 0, table.stderr);
+    const lines = table.stdout.trimEnd().split('\n');
+    assert.deepEqual(lines[0]?.split(/\s+/), [
+      'run',
+      'id',
+      'status',
+      'optimizer.learningRate',
+      'val_loss',
+      'val_recall',
+    ]);
+    assert.equal(lines.length, 5);
+    assert.deepEqual(
+      lines[2]?.split(/\s+/).filter((_, column) => column !== 1),
+      ['lr-0.001', 'FINISHED', '0.001', '0.3', '0.92'],
+    );
+    assert.ok(!table.stdout.includes('train.batchSize'), 'a param equal in every run is left out');
+
+    const filtered = cascade(
+      'runs',
+      'compare',
+      '--experiment',
+      experiment,
+      '--filter',
+      'metrics.val_recall > 0.85',
+      '--json',
+      {
+        MLFLOW_TRACKING_URI: server.uri,
+      },
+    );
+    assert.equal(filtered.status, 0, filtered.stderr);
+    const runs = JSON.parse(filtered.stdout) as Array<{ runName: string; params: Record<string, string> }>;
+    assert.deepEqual(
+      runs.map((run) => run.runName),
+      ['lr-0.001', 'lr-0.01'],
+    );
+    assert.deepEqual(runs[1]?.params, { 'optimizer.learningRate': '0.01' });
+
+    const invalid = cascade(
+      'runs',
+      'compare',
+      '--experiment',
+      experiment,
+      '--filter',
+      'metrics.val_recall >> 2',
+      '--tracking-uri',
+      server.uri,
+    );
+    assert.equal(invalid.status, 1);
+    assert.match(
+      invalid.stderr,
+      /MLflow rejected the search of experiment "net24-compare" with filter "metrics.val_recall >> 2"/,
+    );
+    assert.match(invalid.stderr, /caused by: .*HTTP 400 INVALID_PARAMETER_VALUE/);
+
+    const missing = cascade('runs', 'compare', '--experiment', 'no-such-experiment', '--tracking-uri', server.uri);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /MLflow experiment "no-such-experiment" not found at http:\/\/127\.0\.0\.1:\d+/);
+  });
 });
