@@ -17,7 +17,7 @@ export interface BuildStoreOptions {
   logger: Logger;
   /** JSON of the source and augmenter specs; the store folder is named by its digest. */
   key: unknown;
-  /** Maximum bytes per shard file; 64 MiB by default. A shard always holds at least one record. */
+  /** Maximum bytes per shard file; 64 MiB by default. A shard always contains at least one record. */
   shardMaxBytes?: number;
 }
 

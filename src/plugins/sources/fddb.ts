@@ -40,6 +40,7 @@ interface EllipseEntry {
 /**
  * FDDB (Jain and Learned-Miller, 2010): `FDDB-fold-NN-ellipseList.txt` files with one entry per
  * image (name, face count, then `major_radius minor_radius angle center_x center_y 1` per face).
+ * Names in the fold list `FDDB-fold-NN.txt` without an ellipse entry are reported as skipped.
  * Each face keeps its ellipse for evaluation and gets the ellipse's bounding box for training.
  */
 export class FddbSource implements DataSource {
@@ -65,7 +66,8 @@ export class FddbSource implements DataSource {
 
     for (const fold of await this.#foldsToRead()) {
       const listFile = path.join(this.#foldsDir, `FDDB-fold-${String(fold).padStart(2, '0')}-ellipseList.txt`);
-      const entries = parseEllipseList(await fs.readFile(listFile, 'utf8'), listFile, skipped);
+      const { entries, names } = parseEllipseList(await fs.readFile(listFile, 'utf8'), listFile, skipped);
+      await this.#checkFoldList(fold, names, skipped);
       for (const entry of entries) {
         const file = path.join(this.#imagesDir, `${entry.name}.jpg`);
         let size: { width: number; height: number };
@@ -95,6 +97,23 @@ export class FddbSource implements DataSource {
     this.#logger.warnSkipped(`FDDB items in source "${this.name}"`, skipped);
   }
 
+  /** Records the images that the fold list names but the ellipse list lacks; a missing fold list is fine. */
+  async #checkFoldList(fold: number, annotated: ReadonlySet<string>, skipped: SkippedItem[]): Promise<void> {
+    const foldFile = path.join(this.#foldsDir, `FDDB-fold-${String(fold).padStart(2, '0')}.txt`);
+    const text = await fs.readFile(foldFile, 'utf8').catch(() => undefined);
+    if (text === undefined) {
+      return;
+    }
+    for (const name of text.split(/\r?\n/).map((line) => line.trim())) {
+      if (name !== '' && !annotated.has(name)) {
+        skipped.push({
+          item: `${name} (${path.basename(foldFile)})`,
+          reason: 'listed in the fold but missing from its ellipse list',
+        });
+      }
+    }
+  }
+
   async #foldsToRead(): Promise<number[]> {
     const present: number[] = [];
     for (let fold = 1; fold <= FDDB_FOLDS; fold += 1) {
@@ -120,9 +139,15 @@ export class FddbSource implements DataSource {
  * line number. A face count that is not a number is a structural error, because the rest of the
  * file cannot be aligned after it.
  */
-export function parseEllipseList(text: string, file: string, skipped: SkippedItem[]): EllipseEntry[] {
+export function parseEllipseList(
+  text: string,
+  file: string,
+  skipped: SkippedItem[],
+): { entries: EllipseEntry[]; names: Set<string> } {
   const lines = text.split(/\r?\n/);
   const entries: EllipseEntry[] = [];
+  // Every image name in the list, including entries skipped for a malformed line.
+  const names = new Set<string>();
   let index = 0;
   const nextLine = () => {
     while (index < lines.length && (lines[index] as string).trim() === '') {
@@ -134,6 +159,7 @@ export function parseEllipseList(text: string, file: string, skipped: SkippedIte
 
   for (let name = nextLine(); name !== undefined; name = nextLine()) {
     const nameLine = index;
+    names.add(name);
     const countText = nextLine();
     const count = Number(countText);
     if (countText === undefined || !Number.isInteger(count) || count < 0) {
@@ -160,7 +186,7 @@ export function parseEllipseList(text: string, file: string, skipped: SkippedIte
     }
     entries.push({ name, line: nameLine, ellipses });
   }
-  return entries;
+  return { entries, names };
 }
 
 /** Axis-aligned bounding box of a rotated ellipse (angle in radians from the x axis to the major axis). */

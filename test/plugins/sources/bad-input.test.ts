@@ -180,6 +180,7 @@ describe('FDDB annotation problems', () => {
       '87.08 59.37 1.55 255.38 133.76  1',
     ];
     await fs.writeFile(path.join(root, 'FDDB-folds/FDDB-fold-03-ellipseList.txt'), `${list.join('\n')}\n`);
+    await fs.writeFile(path.join(root, 'FDDB-folds/FDDB-fold-03.txt'), 'x/good\nx/bad\nx/gone\nx/unannotated\n');
     const { logger, text } = recordingLogger();
 
     const source = new FddbSource({ name: 'fddb', root, foldsDir: 'FDDB-folds', imagesDir: 'originalPics', logger });
@@ -189,7 +190,8 @@ describe('FDDB annotation problems', () => {
       images.map((image) => image.id),
       ['x/good'],
     );
-    assert.match(text(), /skipped 2 FDDB items/);
+    assert.match(text(), /skipped 3 FDDB items/);
+    assert.match(text(), /x\/unannotated \(FDDB-fold-03\.txt\): listed in the fold but missing from its ellipse list/);
     assert.match(text(), /x\/bad .*line 6: expected "major_radius/);
     assert.match(text(), /x\/gone \(FDDB-fold-03-ellipseList\.txt line 7\)/);
   });
