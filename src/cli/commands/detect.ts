@@ -49,7 +49,7 @@ export function registerDetectCommand(program: Command): void {
     .argument('<image-or-folder>', 'a JPEG or PNG file, or a folder searched recursively')
     .requiredOption(
       '--model <run>',
-      'a cascade run directory (with cascade.json) or the run of one net (repeatable, placed by the model type it trained)',
+      'a cascade run directory (with cascade.json), the run of one net, or mlflow:<run id> (repeatable; single runs are placed by the model type they trained)',
       collect,
       [],
     )

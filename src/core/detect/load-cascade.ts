@@ -2,9 +2,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { CascadeError } from '../errors.js';
+import { Logger } from '../logger.js';
 import { loadTrainedNet } from '../train/artifacts.js';
 import type { CascadeNets } from './cascade-detector.js';
 import type { DetectorOptions } from './detector-options.js';
+import { fetchMlflowRun, MLFLOW_PREFIX } from './mlflow-run.js';
 
 /** File in a cascade run directory that names the run of each net and the chosen detector options. */
 export const CASCADE_MANIFEST = 'cascade.json';
@@ -53,14 +55,23 @@ async function readManifest(directory: string): Promise<CascadeManifest | undefi
   }
 }
 
+export interface LoadCascadeOptions {
+  /** Relative run directories resolve against this directory. */
+  projectDir?: string;
+  /** Where `mlflow:<run id>` references are downloaded; `.cascade/cache` by default. */
+  cacheDir?: string;
+  logger?: Logger;
+}
+
 /**
  * Loads the nets of a cascade from run references: a cascade run directory (with `cascade.json`,
- * which names all six nets) or single training runs, each placed by the model type it was trained
- * as (`net12`, `calib12`, ...). Later references replace earlier ones for the same net.
+ * which names all six nets), single training runs, or `mlflow:<run id>` for a training run on the
+ * MLflow server of MLFLOW_TRACKING_URI. Each single run is placed by the model type it was trained
+ * as (`net12`, `calib12`, ...), and later references replace earlier ones for the same net.
  */
 export async function loadCascade(
   references: readonly string[],
-  options: { projectDir?: string } = {},
+  options: LoadCascadeOptions = {},
 ): Promise<LoadedCascade> {
   const models: Partial<Record<NetSlot, tf.LayersModel>> = {};
   const runDirs: Partial<Record<NetSlot, string>> = {};
@@ -84,7 +95,13 @@ export async function loadCascade(
         }
         continue;
       }
-      const trained = await loadTrainedNet(reference, options);
+      const local = reference.startsWith(MLFLOW_PREFIX)
+        ? await fetchMlflowRun(reference.slice(MLFLOW_PREFIX.length), {
+            cacheDir: options.cacheDir ?? path.resolve(options.projectDir ?? '.', '.cascade/cache'),
+            logger: options.logger ?? new Logger({ level: 'warn' }),
+          })
+        : reference;
+      const trained = await loadTrainedNet(local, { projectDir: options.projectDir });
       const type = (trained.config.model as { type?: unknown }).type;
       if (!isSlot(type)) {
         trained.model.dispose();
@@ -111,7 +128,7 @@ export async function loadCascade(
   return { nets: { net12, calib12, net24, calib24, net48, calib48 }, detector, runDirs, dispose };
 
   async function place(slot: NetSlot, runDir: string): Promise<void> {
-    const trained = await loadTrainedNet(runDir, options);
+    const trained = await loadTrainedNet(runDir, { projectDir: options.projectDir });
     models[slot]?.dispose();
     models[slot] = trained.model;
     runDirs[slot] = trained.runDir;
