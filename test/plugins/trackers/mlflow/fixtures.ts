@@ -1,5 +1,7 @@
 // Shared pieces of the MLflow tracker tests: a logger that keeps its lines, a resolved config and
 // a plugin context, so that tests create the tracker the way a run does.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { container } from 'tsyringe';
 import type { ResolvedConfig } from '../../../../src/core/config/schema.js';
@@ -94,4 +96,63 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, what:
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A request seen by the proxy. */
+export interface ProxiedRequest {
+  method: string;
+  url: string;
+  authorization?: string;
+  body: Buffer;
+}
+
+/** A reply that the proxy sends instead of forwarding the request. */
+export interface ProxyReply {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Starts an HTTP proxy on 127.0.0.1 in front of a real MLflow server. It records every request,
+ * and `intercept` may answer a request itself, to inject errors such as 429 and 503.
+ */
+export async function startProxy(
+  targetUri: string,
+  intercept?: (request: ProxiedRequest) => ProxyReply | undefined,
+): Promise<{ uri: string; requests: ProxiedRequest[]; close(): Promise<void> }> {
+  const requests: ProxiedRequest[] = [];
+  const server = http.createServer(async (incoming, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) {
+      chunks.push(chunk as Buffer);
+    }
+    const request: ProxiedRequest = {
+      method: incoming.method ?? 'GET',
+      url: incoming.url ?? '/',
+      authorization: incoming.headers.authorization,
+      body: Buffer.concat(chunks),
+    };
+    requests.push(request);
+
+    const reply = intercept?.(request);
+    if (reply) {
+      response.writeHead(reply.status, reply.headers ?? {});
+      response.end(reply.body);
+      return;
+    }
+    const upstream = await fetch(`${targetUri}${request.url}`, {
+      method: request.method,
+      headers: { 'content-type': incoming.headers['content-type'] ?? 'application/json' },
+      body: request.method === 'GET' ? undefined : request.body,
+    });
+    response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' });
+    response.end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

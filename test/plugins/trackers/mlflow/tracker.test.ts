@@ -9,7 +9,15 @@ import { endRunsOnSignal } from '../../../../src/plugins/trackers/mlflow/end-on-
 import { flattenParams } from '../../../../src/plugins/trackers/mlflow/flatten.js';
 import { MlflowServer, mlflowSkipReason } from '../../../helpers/mlflow-server.js';
 import { makeTempDir, REPO_ROOT } from '../../../helpers/temp-dir.js';
-import { createTracker, readerClient, recordingLogger, sampleConfig, toRecord, waitFor } from './fixtures.js';
+import {
+  createTracker,
+  readerClient,
+  recordingLogger,
+  sampleConfig,
+  startProxy,
+  toRecord,
+  waitFor,
+} from './fixtures.js';
 
 /** Runs the cascade CLI; `env` entries are added to the environment, without MLFLOW_TRACKING_URI from outside. */
 function cascade(...args: Array<string | Record<string, string>>) {
@@ -277,7 +285,8 @@ describe('MlflowTracker against a real MLflow server', { skip: mlflowSkipReason(
       Object.assign(process.env, env);
       const { logger, lines } = recordingLogger();
       // The URI also carries a password, which must be stripped from the logged config and messages.
-      const uri = server.uri.replace('http://', `http://ann:${secret}@`);
+      const proxy = await startProxy(server.uri);
+      const uri = proxy.uri.replace('http://', `http://ann:${secret}@`);
       let tracker: Awaited<ReturnType<typeof createTracker>>;
       try {
         tracker = await createTracker(
@@ -299,6 +308,14 @@ describe('MlflowTracker against a real MLflow server', { skip: mlflowSkipReason(
       await tracker.logParams({ seed: `2 ${secret}` });
       tracker.logMetrics({ loss: 0.5 }, 0);
       await tracker.endRun('FINISHED');
+      await proxy.close();
+
+      // Every request carried the credentials from the environment, which win over the URI's.
+      const expectedAuthorization = variant === 'token' ? `Bearer ${secret}` : `Basic ${encoded}`;
+      assert.ok(proxy.requests.length > 3);
+      for (const request of proxy.requests) {
+        assert.equal(request.authorization, expectedAuthorization, `${request.method} ${request.url}`);
+      }
 
       const reader = readerClient(server.uri);
       const run = await reader.getRun(tracker.runId!);
@@ -392,5 +409,67 @@ describe('MlflowTracker against a real MLflow server', { skip: mlflowSkipReason(
     const missing = cascade('runs', 'compare', '--experiment', 'no-such-experiment', '--tracking-uri', server.uri);
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /MLflow experiment "no-such-experiment" not found at http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('retries 429 and 503 and honours Retry-After', async () => {
+    // A proxy on 127.0.0.1 in front of the real server answers the first two metric batches with
+    // 429 (Retry-After: 1) and 503, and forwards everything else.
+    const refusals: Array<{ status: number; at: number }> = [];
+    let forwardedBatches = 0;
+    const proxy = await startProxy(server.uri, (request) => {
+      const isMetricBatch = request.url === '/api/2.0/mlflow/runs/log-batch' && request.body.includes('"metrics"');
+      if (!isMetricBatch) {
+        return undefined;
+      }
+      if (refusals.length === 0) {
+        refusals.push({ status: 429, at: Date.now() });
+        return { status: 429, headers: { 'retry-after': '1' }, body: '{"error_code": "REQUEST_LIMIT_EXCEEDED"}' };
+      }
+      if (refusals.length === 1) {
+        refusals.push({ status: 503, at: Date.now() });
+        return { status: 503, body: 'Service Unavailable' };
+      }
+      forwardedBatches += 1;
+      return undefined;
+    });
+    const proxyUri = proxy.uri;
+
+    try {
+      const { logger, lines } = recordingLogger();
+      const tracker = await createTracker(
+        sampleConfig('net12-retry'),
+        { trackingUri: proxyUri, logConfig: false, flushIntervalMs: 60_000 },
+        logger,
+      );
+      await tracker.startRun({ experiment: 'net12-retry', runName: 'retry', runDir: path.join(tmp, 'retry') });
+      for (let step = 0; step < 50; step += 1) {
+        tracker.logMetrics({ loss: 1 / (step + 1) }, step);
+      }
+      const flushStarted = Date.now();
+      await tracker.flush();
+      const firstSuccess = Date.now();
+      await tracker.endRun('FINISHED');
+
+      assert.deepEqual(
+        refusals.map((refusal) => refusal.status),
+        [429, 503],
+      );
+      assert.ok(refusals[1]!.at - refusals[0]!.at >= 1_000, 'the retry after 429 waits the Retry-After second');
+      assert.ok(firstSuccess - flushStarted >= 1_000);
+      assert.equal(forwardedBatches, 1);
+      assert.equal(tracker.pendingMetrics, 0);
+      assert.ok(
+        lines.some((line) => line.includes('retrying POST runs/log-batch in 1000 ms') && line.includes('HTTP 429')),
+      );
+      assert.ok(lines.some((line) => line.includes('retrying POST runs/log-batch') && line.includes('HTTP 503')));
+
+      const reader = readerClient(server.uri);
+      const run = await reader.getRun(tracker.runId!);
+      assert.equal(run.info.status, 'FINISHED');
+      assert.equal((await reader.getMetricHistory(tracker.runId!, 'loss')).length, 50);
+      await reader.close();
+    } finally {
+      await proxy.close();
+    }
   });
 });
