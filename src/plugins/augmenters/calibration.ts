@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Augmenter } from '../../core/augmenter.js';
 import { CALIBRATION_PATTERNS, shiftForPattern, squareAround } from '../../core/geometry.js';
-import { cropAndResize } from '../../core/image/index.js';
+import { cropAndResizeMany } from '../../core/image/index.js';
 import type { Logger } from '../../core/logger.js';
 import { definePlugin } from '../../core/registry.js';
 import type { AnnotatedImage, Sample } from '../../core/types.js';
@@ -63,9 +63,10 @@ export class CalibrationShifter implements Augmenter {
           continue;
         }
         const square = image.crop ? centeredSquare(rgb.width, rgb.height) : squareAround(face.box);
-        for (const [label, pattern] of CALIBRATION_PATTERNS.entries()) {
-          const window = shiftForPattern(square, pattern);
-          yield { size: this.size, label, group, pixels: cropAndResize(rgb, window, this.size) };
+        const windows = CALIBRATION_PATTERNS.map((pattern) => shiftForPattern(square, pattern));
+        const crops = cropAndResizeMany(rgb, windows, this.size);
+        for (const [label, pixels] of crops.entries()) {
+          yield { size: this.size, label, group, pixels };
         }
       }
     }

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { cropAndResize, decodeRgbFile, loadRgb, type RgbImage } from '../../../src/core/image/index.js';
+import {
+  cropAndResize,
+  cropAndResizeMany,
+  decodeRgbFile,
+  loadRgb,
+  type RgbImage,
+} from '../../../src/core/image/index.js';
 import { SHARED_DATA } from '../../plugins/sources/helpers.js';
 
 /** Builds a width x height image whose pixel (x, y) has red x, green y and blue 7. */
@@ -92,5 +98,40 @@ describe('loadRgb', () => {
 
   test('names the file that fails to decode', async () => {
     await assert.rejects(decodeRgbFile('/nonexistent/face.jpg'), /Failed to decode image \/nonexistent\/face\.jpg/);
+  });
+});
+
+describe('cropAndResizeMany', () => {
+  test('matches cropAndResize within rounding', async () => {
+    const rgb = await decodeRgbFile(path.join(SHARED_DATA, 'fddb/originalPics/2002/07/19/big/img_423.jpg'));
+    // Shifted and scaled windows around a face, some past the image border.
+    const boxes = Array.from({ length: 12 }, (_, index) => ({
+      x: -30 + index * 37.3,
+      y: 20 + index * 11.6,
+      w: 60 + index * 13.1,
+      h: 60 + index * 13.1,
+    }));
+    for (const size of [12, 24, 48]) {
+      const many = cropAndResizeMany(rgb, boxes, size);
+      for (const [index, box] of boxes.entries()) {
+        const single = cropAndResize(rgb, box, size);
+        const largest = single.reduce(
+          (max, value, at) => Math.max(max, Math.abs(value - (many[index]?.[at] ?? -99))),
+          0,
+        );
+        assert.ok(largest <= 1, `size ${size}, box ${index}: differs by ${largest}`);
+      }
+    }
+  });
+
+  test('pads with black and mirrors', () => {
+    const image = gradient(40, 40);
+    const boxes = [0, 1, 2, 3].map((index) => ({ x: -12 + index, y: 0, w: 24, h: 24 }));
+    const [first] = cropAndResizeMany(image, boxes, 12);
+    const [mirrored] = cropAndResizeMany(image, boxes, 12, { mirror: true });
+    assert.deepEqual(pixel(first as Uint8Array, 12, 0, 0), [0, 0, 0]);
+    assert.deepEqual(pixel(first as Uint8Array, 12, 6, 0), [1, 1, 7]);
+    assert.deepEqual(pixel(mirrored as Uint8Array, 12, 11, 0), [0, 0, 0]);
+    assert.deepEqual(pixel(mirrored as Uint8Array, 12, 5, 0), [1, 1, 7]);
   });
 });
