@@ -49,7 +49,17 @@ export async function openSampleStore(dir: string): Promise<SampleStore> {
     }
   }
 
-  const groupKeys = JSON.parse(await fs.readFile(path.join(dir, GROUPS_FILE), 'utf8')) as string[];
+  let groupKeys: string[];
+  try {
+    groupKeys = JSON.parse(await fs.readFile(path.join(dir, GROUPS_FILE), 'utf8')) as string[];
+  } catch (error) {
+    throw new CascadeError(
+      `Sample store ${dir} is damaged: ${GROUPS_FILE} is missing or not valid JSON. Delete the folder to rebuild it.`,
+      {
+        cause: error,
+      },
+    );
+  }
   return new ShardedSampleStore(dir, manifest, groupKeys);
 }
 

@@ -183,6 +183,18 @@ describe('openSampleStore', () => {
     await assert.rejects(openSampleStore(store.dir), /is damaged: shard-00000\.bin has 1000 bytes, expected 175200/);
   });
 
+  test('detects a missing group table', async () => {
+    const store = await buildSampleStore({
+      sources: lfwSources(),
+      augmenters: detectionAugmenters(),
+      cacheDir: await cacheDir(),
+      logger,
+      key: 'no groups',
+    });
+    await fs.rm(path.join(store.dir, 'groups.json'));
+    await assert.rejects(openSampleStore(store.dir), /is damaged: groups\.json is missing or not valid JSON/);
+  });
+
   test('rejects a folder without a manifest', async () => {
     const dir = await cacheDir();
     await assert.rejects(openSampleStore(dir), /manifest\.json is missing or not valid JSON/);
