@@ -42,7 +42,7 @@ interface Region {
   h: number;
 }
 
-/** The part of the image that the boxes cover, or undefined when it is empty or too large for a table. */
+/** Returns the part of the image that the boxes cover, or undefined when it is empty or too large for a table. */
 function tableRegion(image: RgbImage, boxes: readonly Box[]): Region | undefined {
   let left = Number.POSITIVE_INFINITY;
   let top = Number.POSITIVE_INFINITY;
@@ -75,7 +75,7 @@ function summedAreaTable(image: RgbImage, region: Region): Float64Array {
   for (let row = 0; row < region.h; row += 1) {
     const from = ((region.y + row) * image.width + region.x) * 3;
     const above = row * stride;
-    const here = (row + 1) * stride;
+    const current = (row + 1) * stride;
     let r = 0;
     let g = 0;
     let b = 0;
@@ -84,7 +84,7 @@ function summedAreaTable(image: RgbImage, region: Region): Float64Array {
       r += source[at] as number;
       g += source[at + 1] as number;
       b += source[at + 2] as number;
-      const to = here + (column + 1) * 3;
+      const to = current + (column + 1) * 3;
       table[to] = (table[above + (column + 1) * 3] as number) + r;
       table[to + 1] = (table[above + (column + 1) * 3 + 1] as number) + g;
       table[to + 2] = (table[above + (column + 1) * 3 + 2] as number) + b;

@@ -122,15 +122,15 @@ export class FddbSource implements DataSource {
         present.push(fold);
       }
     }
-    const wanted = this.#folds ?? present;
-    const missing = wanted.filter((fold) => !present.includes(fold));
-    if (missing.length > 0 || wanted.length === 0) {
+    const requested = this.#folds ?? present;
+    const missing = requested.filter((fold) => !present.includes(fold));
+    if (missing.length > 0 || requested.length === 0) {
       throw new CascadeError(
         `FDDB source "${this.name}": no ellipse list for fold(s) ${missing.join(', ') || '(any)'} in ${this.#foldsDir}; ` +
           `folds present: ${present.join(', ') || 'none'}. Set "folds" to present folds or point "root" at the FDDB folder.`,
       );
     }
-    return wanted;
+    return requested;
   }
 }
 
