@@ -63,19 +63,27 @@ export class PositiveCropper implements Augmenter {
           continue;
         }
         const square = image.crop ? centeredSquare(rgb.width, rgb.height) : squareAround(face.box);
-        yield { size: this.size, label: LABEL_FACE, group, pixels: cropAndResize(rgb, square, this.size) };
+        const pixels = cropAndResize(rgb, square, this.size);
+        yield { size: this.size, label: LABEL_FACE, group, pixels };
         if (this.#options.mirror) {
-          yield {
-            size: this.size,
-            label: LABEL_FACE,
-            group,
-            pixels: cropAndResize(rgb, square, this.size, { mirror: true }),
-          };
+          yield { size: this.size, label: LABEL_FACE, group, pixels: mirrorCrop(pixels, this.size) };
         }
       }
     }
     this.#logger.warnSkipped('faces with unusable boxes (augmenter "positives")', skipped);
   }
+}
+
+/** Returns a copy of a square RGB crop flipped left to right. */
+export function mirrorCrop(pixels: Uint8Array, size: number): Uint8Array {
+  const mirrored = new Uint8Array(pixels.length);
+  for (let y = 0; y < size; y += 1) {
+    for (let x = 0; x < size; x += 1) {
+      const from = (y * size + x) * 3;
+      mirrored.set(pixels.subarray(from, from + 3), (y * size + size - 1 - x) * 3);
+    }
+  }
+  return mirrored;
 }
 
 /** Returns the largest square centered in a width x height image. */

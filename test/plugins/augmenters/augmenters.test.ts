@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { CALIBRATION_PATTERNS, iou } from '../../../src/core/geometry.js';
-import { cropAndResize } from '../../../src/core/image/index.js';
+import { CALIBRATION_PATTERNS, iou, squareAround } from '../../../src/core/geometry.js';
+import { cropAndResize, decodeRgbFile } from '../../../src/core/image/index.js';
 import { Logger } from '../../../src/core/logger.js';
 import type { AnnotatedImage, Sample } from '../../../src/core/types.js';
 import { CalibrationShifter } from '../../../src/plugins/augmenters/calibration.js';
@@ -88,6 +88,15 @@ describe('PositiveCropper', () => {
     );
     assert.equal(plain.length, 31);
     assert.equal(mirrored.length, 62);
+    const images = [];
+    for await (const image of fddbFold1().images()) {
+      images.push(image);
+    }
+    const first = images[0] as AnnotatedImage;
+    const rgb = await decodeRgbFile(first.path);
+    const square = squareAround((first.faces[0] as AnnotatedImage['faces'][number]).box);
+    assert.deepEqual(mirrored[0]?.pixels, cropAndResize(rgb, square, 12));
+    assert.deepEqual(mirrored[1]?.pixels, cropAndResize(rgb, square, 12, { mirror: true }));
   });
 
   test('crops the square around the face', async () => {
