@@ -40,6 +40,7 @@ export async function buildSampleStore(options: BuildStoreOptions): Promise<Samp
   }
 
   await fs.mkdir(path.dirname(dir), { recursive: true });
+  await removeAbandonedBuilds(dir, logger);
   const temp = `${dir}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   await fs.mkdir(temp);
   try {
@@ -84,6 +85,28 @@ function checkAugmenters(augmenters: readonly Augmenter[]): { size: number; numC
     }
   }
   return { size: first.size, numClasses: first.numClasses };
+}
+
+/** Removes temp folders of this store left by builds whose process no longer runs (killed or crashed). */
+async function removeAbandonedBuilds(dir: string, logger: Logger): Promise<void> {
+  const prefix = `${path.basename(dir)}.partial-`;
+  for (const name of await fs.readdir(path.dirname(dir))) {
+    const pid = Number(name.startsWith(prefix) ? name.slice(prefix.length).split('-')[0] : Number.NaN);
+    if (Number.isInteger(pid) && !processRuns(pid)) {
+      logger.debug(`removing abandoned sample store build ${name}`);
+      await fs.rm(path.join(path.dirname(dir), name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** True when a process with this id exists; signal 0 checks without sending anything. */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function openIfComplete(dir: string): Promise<SampleStore | undefined> {

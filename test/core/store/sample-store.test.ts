@@ -129,6 +129,30 @@ describe('buildSampleStore', () => {
     assert.deepEqual(groups, [...groups].sort());
   });
 
+  test('removes builds of dead processes', async () => {
+    const dir = await cacheDir();
+    const key = 'abandoned';
+    const first = await buildSampleStore({
+      sources: lfwSources(),
+      augmenters: detectionAugmenters(),
+      cacheDir: dir,
+      logger,
+      key,
+    });
+    await fs.rm(first.dir, { recursive: true });
+    // Process ids are below 2^22 on Linux, so this one cannot run; the current process's build stays.
+    const dead = `${first.dir}.partial-4999999-abcd1234`;
+    const live = `${first.dir}.partial-${process.pid}-abcd1234`;
+    await fs.mkdir(dead);
+    await fs.mkdir(live);
+
+    await buildSampleStore({ sources: lfwSources(), augmenters: detectionAugmenters(), cacheDir: dir, logger, key });
+
+    const entries = await fs.readdir(path.join(dir, 'stores'));
+    assert.ok(!entries.includes(path.basename(dead)));
+    assert.ok(entries.includes(path.basename(live)));
+  });
+
   test('rejects augmenters of different sizes', async () => {
     const augmenters = [
       new PositiveCropper({ size: 12, mirror: false, minFaceSize: 0 }, logger),
