@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { CascadeError } from '../errors.js';
-import { applyCalibration, averagePatterns, nms, type ScoredBox } from '../geometry.js';
+import { applyCalibration, averagePatterns, CALIBRATION_PATTERNS, type ScoredBox } from '../geometry.js';
 import { cropAndResize, type RgbImage, resampleBox } from '../image/index.js';
 import { LABEL_FACE } from '../types.js';
 import { type DetectorOptions, detectorOptionsSchema, type ResolvedDetectorOptions } from './detector-options.js';
@@ -57,6 +57,8 @@ export class CascadeDetector {
   readonly options: ResolvedDetectorOptions;
   readonly #nets: CascadeNets;
   readonly #scanner: FullyConvolutionalNet;
+  /** The 12-calib net scanning the same positions as the 12-net, when its layers allow it. */
+  readonly #calibrationScanner: FullyConvolutionalNet | undefined;
 
   constructor(nets: CascadeNets, options: DetectorOptions = {}) {
     this.options = detectorOptionsSchema.parse(options);
@@ -69,6 +71,7 @@ export class CascadeDetector {
           `${this.#scanner.stride} pixels; use ${this.#scanner.stride}, ${2 * this.#scanner.stride}, ...`,
       );
     }
+    this.#calibrationScanner = nets.calib12 ? scannerMatching(nets.calib12, this.#scanner) : undefined;
   }
 
   /** Detects faces in each image; the result at index i belongs to `images[i]`. */
@@ -78,7 +81,9 @@ export class CascadeDetector {
     const { thresholds, nms: nmsThresholds } = this.options;
 
     let windows = images.flatMap((image, index) => this.#scan(image, index));
-    windows = this.#calibrate(images, windows, this.#nets.calib12);
+    if (!this.#calibrationScanner) {
+      windows = this.#calibrate(images, windows, this.#nets.calib12);
+    }
     windows = nmsPerImage(windows, images.length, nmsThresholds.net12);
     this.#record(results, windows, 'net12', call);
 
@@ -114,51 +119,74 @@ export class CascadeDetector {
   /** Frees the kernels of the fully convolutional 12-net; the nets themselves stay with the caller. */
   dispose(): void {
     this.#scanner.dispose();
+    this.#calibrationScanner?.dispose();
   }
 
-  /** Scans every pyramid level of one image with the fully convolutional 12-net. */
+  /**
+   * Scans every pyramid level of one image with the fully convolutional 12-net and, when it is
+   * given, the fully convolutional 12-calib net, whose output at the same position calibrates the
+   * window that the 12-net accepted there.
+   */
   #scan(image: RgbImage, imageIndex: number): Window[] {
-    const { windowSize, stride: naturalStride } = this.#scanner;
+    const { windowSize } = this.#scanner;
     const levels = pyramidLevels(image.width, image.height, {
       minFaceSize: this.options.minFaceSize,
       factor: this.options.pyramidFactor,
       windowSize,
     });
-    const skip = this.options.stride / naturalStride;
     const threshold = this.options.thresholds.net12;
+    const calibration = this.#calibrationScanner;
     const windows: Window[] = [];
+    // The first level is resampled from the image and the later, smaller ones from the first level,
+    // which costs a fraction of reading the whole image again for each level.
+    let source = image;
 
-    for (const level of levels) {
-      const pixels = resampleBox(image, { x: 0, y: 0, w: image.width, h: image.height }, level.width, level.height);
-      const { rows, columns, faceProbabilities } = tf.tidy(() => {
+    for (const [index, level] of levels.entries()) {
+      const pixels = resampleBox(source, { x: 0, y: 0, w: source.width, h: source.height }, level.width, level.height);
+      if (index === 0 && level.width < image.width) {
+        source = { data: pixels, width: level.width, height: level.height, channels: 3 };
+      }
+      const { rows, columns, faceProbabilities, patterns } = tf.tidy(() => {
         const input = tf.tensor4d(
           Float32Array.from(pixels, (value) => value / 255),
           [1, level.height, level.width, 3],
         );
-        const output = this.#scanner.predict(input);
+        const output = this.#scanner.predict(input, this.options.stride);
         const face = output.slice([0, 0, 0, LABEL_FACE], [1, -1, -1, 1]);
-        return { rows: output.shape[1], columns: output.shape[2], faceProbabilities: face.dataSync() };
+        return {
+          rows: output.shape[1],
+          columns: output.shape[2],
+          faceProbabilities: face.dataSync(),
+          patterns: calibration ? calibration.predict(input, this.options.stride).dataSync() : undefined,
+        };
       });
 
       // Window positions map back through the level's actual scale on each axis.
       const scaleX = level.width / image.width;
       const scaleY = level.height / image.height;
-      for (let row = 0; row < rows; row += skip) {
-        for (let column = 0; column < columns; column += skip) {
-          const score = faceProbabilities[row * columns + column] as number;
+      for (let row = 0; row < rows; row += 1) {
+        for (let column = 0; column < columns; column += 1) {
+          const position = row * columns + column;
+          const score = faceProbabilities[position] as number;
           if (score < threshold) {
             continue;
           }
-          windows.push({
-            image: imageIndex,
-            box: {
-              x: (column * naturalStride) / scaleX,
-              y: (row * naturalStride) / scaleY,
-              w: windowSize / scaleX,
-              h: windowSize / scaleY,
-              score,
-            },
-          });
+          let box: ScoredBox = {
+            x: (column * this.options.stride) / scaleX,
+            y: (row * this.options.stride) / scaleY,
+            w: windowSize / scaleX,
+            h: windowSize / scaleY,
+            score,
+          };
+          if (patterns) {
+            const classes = CALIBRATION_PATTERNS.length;
+            const pattern = averagePatterns(
+              patterns.subarray(position * classes, (position + 1) * classes),
+              this.options.calibrationThreshold,
+            );
+            box = pattern ? { ...applyCalibration(box, pattern), score } : box;
+          }
+          windows.push({ image: imageIndex, box });
         }
       }
     }
@@ -240,11 +268,75 @@ function nmsPerImage(windows: readonly Window[], imageCount: number, iouThreshol
   for (const window of windows) {
     byImage[window.image]?.push(window);
   }
-  return byImage.flatMap((group) => {
-    const kept = nms(
-      group.map((window, index) => ({ ...window.box, index })),
-      iouThreshold,
-    );
-    return kept.map((box) => group[box.index] as Window);
+  return byImage.flatMap((group) => fastNms(group, (window) => window.box, iouThreshold));
+}
+
+/**
+ * Greedy NMS, as `nms` in geometry.ts computes it (highest score first, drop IoU above the
+ * threshold), over typed arrays: the 12-stage can pass thousands of windows per image.
+ */
+export function fastNms<T>(items: readonly T[], boxOf: (item: T) => ScoredBox, iouThreshold: number): T[] {
+  if (iouThreshold >= 1 || items.length < 2) {
+    return [...items].sort((a, b) => boxOf(b).score - boxOf(a).score);
+  }
+  const order = items
+    .map((_item, index) => index)
+    .sort((a, b) => boxOf(items[b] as T).score - boxOf(items[a] as T).score);
+  const count = order.length;
+  const x1 = new Float64Array(count);
+  const y1 = new Float64Array(count);
+  const x2 = new Float64Array(count);
+  const y2 = new Float64Array(count);
+  const area = new Float64Array(count);
+  order.forEach((windowIndex, i) => {
+    const box = boxOf(items[windowIndex] as T);
+    x1[i] = box.x;
+    y1[i] = box.y;
+    x2[i] = box.x + box.w;
+    y2[i] = box.y + box.h;
+    area[i] = Math.max(box.w, 0) * Math.max(box.h, 0);
   });
+
+  const suppressed = new Uint8Array(count);
+  const kept: T[] = [];
+  for (let i = 0; i < count; i += 1) {
+    if (suppressed[i]) {
+      continue;
+    }
+    kept.push(items[order[i] as number] as T);
+    for (let j = i + 1; j < count; j += 1) {
+      if (suppressed[j]) {
+        continue;
+      }
+      const width = Math.min(x2[i] as number, x2[j] as number) - Math.max(x1[i] as number, x1[j] as number);
+      const height = Math.min(y2[i] as number, y2[j] as number) - Math.max(y1[i] as number, y1[j] as number);
+      if (width <= 0 || height <= 0) {
+        continue;
+      }
+      const intersection = width * height;
+      const union = (area[i] as number) + (area[j] as number) - intersection;
+      if (union > 0 && intersection / union > iouThreshold) {
+        suppressed[j] = 1;
+      }
+    }
+  }
+  return kept;
+}
+
+/**
+ * Converts a calibration net for scanning alongside the 12-net, or returns undefined when its
+ * window or stride differ or its layers cannot be converted, so that windows are cropped instead.
+ */
+function scannerMatching(net: tf.LayersModel, reference: FullyConvolutionalNet): FullyConvolutionalNet | undefined {
+  let scanner: FullyConvolutionalNet;
+  try {
+    scanner = toFullyConvolutional(net);
+  } catch {
+    return undefined;
+  }
+  if (scanner.windowSize !== reference.windowSize || scanner.stride !== reference.stride) {
+    scanner.dispose();
+    return undefined;
+  }
+  return scanner;
 }

@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { CascadeError } from '../errors.js';
 
-/** One step of a fully convolutional net, applied to an NHWC batch. */
-type Step = (x: tf.Tensor4D) => tf.Tensor4D;
+/**
+ * One step of a fully convolutional net, applied to an NHWC batch. `positionStride` is the step
+ * between the windows to evaluate, in units of the map that enters the first converted dense layer.
+ */
+type Step = (x: tf.Tensor4D, positionStride: number) => tf.Tensor4D;
 
 /**
  * A detection net rewritten to scan a whole image in one pass. Every dense layer after `flatten`
@@ -14,8 +17,12 @@ export interface FullyConvolutionalNet {
   readonly windowSize: number;
   /** Distance in input pixels between neighboring output positions: the product of all strides. */
   readonly stride: number;
-  /** Maps an image batch [n, h, w, 3] to class probabilities [n, rows, columns, classes]. */
-  predict(images: tf.Tensor4D): tf.Tensor4D;
+  /**
+   * Maps an image batch [n, h, w, 3] to class probabilities [n, rows, columns, classes], one position
+   * per `step` input pixels: a multiple of `stride`, which it defaults to. Larger steps skip the
+   * dense layers' work at the positions in between.
+   */
+  predict(images: tf.Tensor4D, step?: number): tf.Tensor4D;
   /** Frees the reshaped dense kernels; the source model keeps its own weights. */
   dispose(): void;
 }
@@ -61,6 +68,7 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
   let stride = 1;
   // Shape [h, w, c] of the feature map entering `flatten`, once it has been seen.
   let flattenedShape: [number, number, number] | undefined;
+  let denseSeen = false;
 
   for (const layer of model.layers) {
     const className = layer.getClassName();
@@ -105,6 +113,8 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
           throw new CascadeError(`Dense layer "${layer.name}" has no weights.`);
         }
         const units = kernel.shape[1] as number;
+        const first = !denseSeen;
+        denseSeen = true;
         // The first dense layer reads the flattened map: its rows are in h, w, c order (NHWC), so it
         // reshapes to an [h, w, c, units] kernel. Later dense layers become 1x1 convolutions.
         const [h, w, c] = flattenedShape ?? [1, 1, kernel.shape[0] as number];
@@ -112,8 +122,9 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
         const convKernel = tf.reshape(kernel, [h, w, c, units]) as tf.Tensor4D;
         owned.push(convKernel);
         const act = activation(config.activation, layer.name);
-        steps.push((x) => {
-          const y = tf.conv2d(x, convKernel, 1, 'valid');
+        steps.push((x, positionStride) => {
+          // Only the first converted layer moves across the map; the 1x1 layers after it keep its grid.
+          const y = tf.conv2d(x, convKernel, first ? positionStride : 1, 'valid');
           return act(bias ? tf.add(y, bias) : y);
         });
         break;
@@ -133,8 +144,11 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
   return {
     windowSize,
     stride,
-    predict(images) {
-      return tf.tidy(() => steps.reduce((x, step) => step(x), images));
+    predict(images, step = stride) {
+      if (step % stride !== 0) {
+        throw new CascadeError(`Scan step ${step} is not a multiple of the net's stride of ${stride} pixels.`);
+      }
+      return tf.tidy(() => steps.reduce((x, apply) => apply(x, step / stride), images));
     },
     dispose() {
       for (const tensor of owned) {

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/core/backend.js';
-import { CascadeDetector } from '../../../src/core/detect/cascade-detector.js';
+import { CascadeDetector, fastNms } from '../../../src/core/detect/cascade-detector.js';
 import { toFullyConvolutional } from '../../../src/core/detect/fully-convolutional.js';
 import { pyramidLevels } from '../../../src/core/detect/pyramid.js';
-import { applyCalibration, CALIBRATION_PATTERNS, iou } from '../../../src/core/geometry.js';
+import { applyCalibration, CALIBRATION_PATTERNS, iou, nms } from '../../../src/core/geometry.js';
 import type { RgbImage } from '../../../src/core/image/index.js';
 import { Logger } from '../../../src/core/logger.js';
 import { CALIB12, CALIB24, CALIB48, NET12, NET24, NET48 } from '../../../src/plugins/models/architectures.js';
@@ -273,5 +273,47 @@ describe('cascade detector', () => {
     for (const net of Object.values(nets)) {
       net.dispose();
     }
+  });
+});
+
+describe('window NMS', () => {
+  test('fast NMS keeps what geometry NMS keeps', () => {
+    let state = 9;
+    const random = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const boxes = Array.from({ length: 400 }, () => {
+      const side = 20 + random() * 60;
+      return { x: random() * 300, y: random() * 200, w: side, h: side, score: random() };
+    });
+    for (const threshold of [0.3, 0.5, 0.7]) {
+      assert.deepEqual(
+        fastNms(boxes, (box) => box, threshold),
+        nms(boxes, threshold),
+      );
+    }
+  });
+});
+
+describe('scan step', () => {
+  test('larger step keeps every other position', async () => {
+    const net12 = await singleNet('net12', NET12, 2, 31);
+    const scanner = toFullyConvolutional(net12);
+    tf.tidy(() => {
+      const input = tf.tensor4d(
+        Float32Array.from(randomImage(40, 32, 4).data, (v) => v / 255),
+        [1, 32, 40, 3],
+      );
+      const full = scanner.predict(input);
+      const strided = scanner.predict(input, 4);
+      const [, rows, columns] = strided.shape;
+      const expected = full.stridedSlice([0, 0, 0, 0], [1, rows * 2, columns * 2, 2], [1, 2, 2, 1]);
+      const difference = tf.max(tf.abs(tf.sub(expected, strided))).dataSync()[0] ?? 1;
+      assert.ok(difference < 1e-5, `max difference ${difference}`);
+      assert.throws(() => scanner.predict(input, 3), /Scan step 3 is not a multiple/);
+    });
+    scanner.dispose();
+    net12.dispose();
   });
 });

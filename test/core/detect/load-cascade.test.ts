@@ -9,8 +9,8 @@ import { Logger } from '../../../src/core/logger.js';
 import { writeModel } from '../../../src/core/train/model-files.js';
 import { CALIB12, NET12 } from '../../../src/plugins/models/architectures.js';
 import { SingleNet } from '../../../src/plugins/models/single-net.js';
+import { artifactRootOf } from '../../../src/plugins/trackers/mlflow/artifact-paths.js';
 import { MlflowClient } from '../../../src/plugins/trackers/mlflow/client.js';
-import { artifactRootOf } from '../../../src/plugins/trackers/mlflow/mlflow-tracker.js';
 import { MlflowServer, mlflowSkipReason } from '../../helpers/mlflow-server.js';
 
 let directory: string;
