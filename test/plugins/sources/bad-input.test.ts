@@ -21,6 +21,21 @@ const WIDER_DEFAULTS = {
 };
 const temps: string[] = [];
 
+/** Encodes a 24-bit Windows BMP, a format sharp does not read. */
+function bmpImage(width: number, height: number): Buffer {
+  const rowBytes = Math.ceil((width * 3) / 4) * 4;
+  const header = Buffer.alloc(54);
+  header.write('BM', 0, 'latin1');
+  header.writeUInt32LE(54 + rowBytes * height, 2);
+  header.writeUInt32LE(54, 10);
+  header.writeUInt32LE(40, 14);
+  header.writeInt32LE(width, 18);
+  header.writeInt32LE(height, 22);
+  header.writeUInt16LE(1, 26);
+  header.writeUInt16LE(24, 28);
+  return Buffer.concat([header, Buffer.alloc(rowBytes * height, 200)]);
+}
+
 async function tempDir(prefix: string): Promise<string> {
   const dir = await makeTempDir(prefix);
   temps.push(dir);
@@ -72,6 +87,23 @@ describe('broken image files', () => {
     assert.equal(samples[0]?.group, 'faces:good.jpg');
     assert.match(text(), /skipped 1 images that failed to decode \(augmenter "positives"\)/);
     assert.match(text(), /truncated\.jpg: Failed to decode image/);
+  });
+
+  test('image folder skips an unsupported format', async () => {
+    const dir = await tempDir('bmp');
+    await fs.copyFile(GOOD_JPEG, path.join(dir, 'good.jpg'));
+    await fs.writeFile(path.join(dir, 'photo.png'), bmpImage(2, 2));
+    const { logger, text } = recordingLogger();
+
+    const images = await collectImages(
+      new ImageFolderSource({ name: 'faces', root: dir, content: 'face-crops', logger }).images(),
+    );
+
+    assert.deepEqual(
+      images.map((image) => image.id),
+      ['good.jpg'],
+    );
+    assert.match(text(), /photo\.png: Failed to read image header .*unsupported image format/);
   });
 
   test('empty image folder fails with its path', async () => {
