@@ -1,6 +1,7 @@
 // The 12-calibration net: which of the 45 calibration patterns maps a 12x12 window back onto the face.
 import { defineExperiment } from '../src/index.js';
 import { CALIBRATION_SOURCES } from './common/data.js';
+import { ADADELTA } from './common/optimizer.js';
 
 export default defineExperiment({
   name: '12cal',
@@ -10,7 +11,7 @@ export default defineExperiment({
     augmenters: [{ type: 'calibration', size: 12 }],
   },
   model: { type: 'calib12' },
-  optimizer: { type: 'adadelta' },
+  optimizer: ADADELTA,
   train: {
     epochs: 10,
     batchSize: 64,

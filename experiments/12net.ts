@@ -1,6 +1,7 @@
 // The 12-net: face / non-face on 12x12 crops, the first stage of the cascade.
 import { defineExperiment } from '../src/index.js';
 import { ALL_SOURCES } from './common/data.js';
+import { ADADELTA } from './common/optimizer.js';
 
 export default defineExperiment({
   name: '12net',
@@ -13,7 +14,6 @@ export default defineExperiment({
     ],
   },
   model: { type: 'net12' },
-  // Adadelta with learning rate 0.001, rho 0.95 and epsilon 1e-8, Glorot uniform weights, batches of 64.
-  optimizer: { type: 'adadelta' },
+  optimizer: ADADELTA,
   train: { epochs: 30, batchSize: 64, initializer: 'glorotUniform' },
 });

@@ -1,6 +1,7 @@
 // The 24-calibration net: which of the 45 calibration patterns maps a 24x24 window back onto the face.
 import { defineExperiment } from '../src/index.js';
 import { CALIBRATION_SOURCES } from './common/data.js';
+import { ADADELTA } from './common/optimizer.js';
 
 export default defineExperiment({
   name: '24cal',
@@ -10,7 +11,7 @@ export default defineExperiment({
     augmenters: [{ type: 'calibration', size: 24 }],
   },
   model: { type: 'calib24' },
-  optimizer: { type: 'adadelta' },
+  optimizer: ADADELTA,
   train: {
     epochs: 10,
     batchSize: 64,

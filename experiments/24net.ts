@@ -2,6 +2,7 @@
 // experiments/12net.ts (its latest finished run).
 import { defineExperiment } from '../src/index.js';
 import { ALL_SOURCES } from './common/data.js';
+import { ADADELTA } from './common/optimizer.js';
 
 export default defineExperiment({
   name: '24net',
@@ -15,6 +16,6 @@ export default defineExperiment({
     ],
   },
   model: { type: 'net24', net12: 'runs/12net/latest' },
-  optimizer: { type: 'adadelta' },
+  optimizer: ADADELTA,
   train: { epochs: 10, batchSize: 64, initializer: 'glorotUniform' },
 });

@@ -2,6 +2,7 @@
 // experiments/24net.ts (its latest finished run), which carries its own 12-net branch.
 import { defineExperiment } from '../src/index.js';
 import { ALL_SOURCES } from './common/data.js';
+import { ADADELTA } from './common/optimizer.js';
 
 export default defineExperiment({
   name: '48net',
@@ -15,6 +16,6 @@ export default defineExperiment({
     ],
   },
   model: { type: 'net48', net24: 'runs/24net/latest' },
-  optimizer: { type: 'adadelta' },
+  optimizer: ADADELTA,
   train: { epochs: 10, batchSize: 64, initializer: 'glorotUniform' },
 });

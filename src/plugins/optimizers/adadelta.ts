@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { definePlugin } from '../../core/registry.js';
+import { AdadeltaOptimizer } from './adadelta-optimizer.js';
 import { commonOptimizerOptions } from './schedule.js';
 import { ScheduledOptimizer } from './scheduled-optimizer.js';
 
@@ -35,6 +35,6 @@ export const adadeltaPlugin = definePlugin({
       learningRate: options.learningRate,
       schedule: options.schedule,
       weightDecay: options.weightDecay,
-      factory: (rate) => tf.train.adadelta(rate, options.rho, options.epsilon),
+      factory: (rate) => new AdadeltaOptimizer(rate, options.rho, options.epsilon),
     }),
 });
