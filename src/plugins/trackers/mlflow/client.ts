@@ -337,7 +337,7 @@ export class MlflowClient {
     try {
       body = JSON.parse(text) as ErrorBody;
     } catch {
-      // Proxies and crashed workers answer with HTML or plain text; the message below quotes it.
+      // Proxies and crashed workers respond with HTML or plain text, which the message quotes.
     }
     const detail = body.message ?? text.slice(0, 300);
     const code = body.error_code ? ` ${body.error_code}` : '';

@@ -1,8 +1,8 @@
-/** How requests to the tracking server authenticate, read from MLflow's environment variables. */
+/** Authentication of requests to the tracking server, read from MLflow's environment variables. */
 export interface Credentials {
   /** Value of the `Authorization` header, if any credentials are set. */
   authorization?: string;
-  /** Which variables supplied the credentials, for messages that must not show the values. */
+  /** Names of the variables that supplied the credentials, for messages that must not show the values. */
   source?: 'MLFLOW_TRACKING_TOKEN' | 'MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD';
   /** Secret strings that must never appear in logs, params or tags. */
   secrets: string[];

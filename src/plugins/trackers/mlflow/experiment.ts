@@ -4,12 +4,12 @@ import { type MlflowClient, MlflowRequestError } from './client.js';
 import type { Experiment } from './rest-types.js';
 import type { RetryPolicy } from './retry.js';
 
-/** What to do when the experiment exists but was deleted (it sits in MLflow's trash until purged). */
+/** Action for an experiment that exists but was deleted (MLflow keeps it in its trash until purged). */
 export type DeletedExperimentAction = 'restore' | 'fail';
 
 /**
  * Returns the id of the experiment with this name, creating it if missing. A deleted experiment is
- * restored or rejected as `onDeleted` says. When another process creates the same experiment at
+ * restored or rejected, as `onDeleted` sets. When another process creates the same experiment at
  * the same time, MLflow rejects the second create with RESOURCE_ALREADY_EXISTS, so the name is
  * looked up again.
  */

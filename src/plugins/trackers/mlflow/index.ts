@@ -33,7 +33,7 @@ export const mlflowOptions = z
     caFile: z.string().min(1).optional(),
     /** Log the flattened resolved config as params and the config itself as an artifact. */
     logConfig: z.boolean().default(true),
-    /** What to do when the experiment was deleted in MLflow: restore it or fail. */
+    /** Action for an experiment deleted in MLflow: restore it, or fail the run. */
     deletedExperiment: z.enum(['restore', 'fail']).default('restore'),
   })
   .strict();

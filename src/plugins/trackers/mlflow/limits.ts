@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Logger } from '../../../core/logger.js';
 import { redactSecrets } from './credentials.js';
 import type { KeyValue, MetricValue } from './rest-types.js';
@@ -10,13 +11,15 @@ export const MAX_TAG_VALUE_LENGTH = 8000;
 export const MAX_KEY_LENGTH = 250;
 export const MAX_DATASET_DIGEST_LENGTH = 36;
 
+// Characters MLflow accepts in param, metric and tag keys on Linux and macOS (Python's \w is Unicode-aware).
+const VALID_KEY = /^[/\p{L}\p{N}_.\- :]*$/u;
 const TRUNCATION_MARK = '...';
 // Keys shown in a warning about truncated or skipped entries.
 const WARNING_EXAMPLES = 5;
 
 /**
  * Turns params or tags into MLflow key-value pairs: secrets redacted, values over `maxValueLength`
- * truncated and keys over MLflow's limit left out, with one warning for each kind of problem.
+ * truncated and keys that MLflow rejects left out, with one warning for each kind of problem.
  */
 export function toKeyValues(
   entries: Record<string, string | number | boolean>,
@@ -26,11 +29,9 @@ export function toKeyValues(
   const skipped: Array<{ item: string; reason: string }> = [];
   const pairs: KeyValue[] = [];
   for (const [key, raw] of Object.entries(entries)) {
-    if (key.length > MAX_KEY_LENGTH) {
-      skipped.push({
-        item: `${key.slice(0, 40)}...`,
-        reason: `key of ${key.length} characters (limit ${MAX_KEY_LENGTH})`,
-      });
+    const reason = invalidKeyReason(key);
+    if (reason) {
+      skipped.push({ item: key.length > 60 ? `${key.slice(0, 57)}...` : key, reason });
       continue;
     }
     let value = redactSecrets(String(raw), options.secrets);
@@ -42,14 +43,35 @@ export function toKeyValues(
   }
 
   if (truncated.length > 0) {
-    const shown = truncated.slice(0, WARNING_EXAMPLES).join(', ');
+    const examples = truncated.slice(0, WARNING_EXAMPLES).join(', ');
     const more = truncated.length > WARNING_EXAMPLES ? ` and ${truncated.length - WARNING_EXAMPLES} more` : '';
     options.logger.warn(
-      `mlflow: truncated ${truncated.length} ${options.what} value(s) to MLflow's limit of ${options.maxValueLength} characters: ${shown}${more}`,
+      `mlflow: truncated ${truncated.length} ${options.what} value(s) to MLflow's limit of ${options.maxValueLength} characters: ${examples}${more}`,
     );
   }
   options.logger.warnSkipped(`MLflow ${options.what}s`, skipped);
   return pairs;
+}
+
+/**
+ * Returns why MLflow would reject a param, metric or tag key, or undefined for a valid key. MLflow
+ * rejects the whole request over one bad key, so callers leave such keys out before sending.
+ */
+export function invalidKeyReason(key: string): string | undefined {
+  if (key === '') {
+    return 'empty key';
+  }
+  if (key.length > MAX_KEY_LENGTH) {
+    return `key of ${key.length} characters (limit ${MAX_KEY_LENGTH})`;
+  }
+  if (!VALID_KEY.test(key)) {
+    return 'keys may only contain letters, digits, underscores, dashes, periods, spaces, colons and slashes';
+  }
+  const normalized = path.posix.normalize(key);
+  if (normalized !== key || normalized === '.' || normalized.startsWith('..') || normalized.startsWith('/')) {
+    return 'keys must be normalized relative paths (no leading slash, "..", "./" or "//")';
+  }
+  return undefined;
 }
 
 /** Splits a list into consecutive chunks of at most `size` items. */

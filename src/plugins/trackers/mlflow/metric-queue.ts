@@ -80,6 +80,27 @@ export class MetricQueue {
     }
   }
 
+  /**
+   * Writes every waiting metric, oldest first, to `file` as JSON lines, empties the queue and
+   * deletes the spill file. Returns how many metrics were saved.
+   */
+  saveUnsent(file: string): number {
+    const lines = this.#memory.map((metric) => `${JSON.stringify(metric)}\n`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, lines.join(''));
+    if (this.#spilled > 0) {
+      // The unread part of the spill file is already JSON lines, in order.
+      const spilledLines = fs.readFileSync(this.spillFile).subarray(this.#readOffset);
+      fs.appendFileSync(file, spilledLines);
+    }
+    const saved = this.size;
+    this.#memory = [];
+    this.#spilled = 0;
+    fs.rmSync(this.spillFile, { force: true });
+    this.#readOffset = 0;
+    return saved;
+  }
+
   /** Moves spilled metrics back into memory, oldest first, as far as memory allows. */
   #readBack(): void {
     const room = this.#maxInMemory - this.#memory.length;

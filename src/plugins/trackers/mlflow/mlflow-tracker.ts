@@ -3,31 +3,29 @@ import path from 'node:path';
 import { CascadeError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import type { DatasetInput, ParamValue, RunStart, RunStatus, Tracker } from '../../../core/tracker.js';
+import { artifactRootOf, listFiles, trimSlashes } from './artifact-paths.js';
 import { type MlflowClient, MlflowRequestError } from './client.js';
 import { type DeletedExperimentAction, resolveExperimentId } from './experiment.js';
 import {
   chunk,
   encodeMetricValue,
+  invalidKeyReason,
   MAX_DATASET_DIGEST_LENGTH,
-  MAX_METRICS_PER_BATCH,
   MAX_PARAM_VALUE_LENGTH,
   MAX_PARAMS_TAGS_PER_BATCH,
   MAX_TAG_VALUE_LENGTH,
   toKeyValues,
 } from './limits.js';
 import { MetricQueue } from './metric-queue.js';
-import { OutageReport } from './outage-report.js';
 import type { KeyValue } from './rest-types.js';
-import { type RetryPolicy, sleep } from './retry.js';
+import type { RetryPolicy } from './retry.js';
 import { currentUser, readGitInfo } from './run-context.js';
+import { RunSender } from './run-sender.js';
 
 /** Retries while opening a run: the run cannot start without the server, so it is worth a longer wait. */
 const START_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 8_000 };
-/** Retries of one flush: short, because the next timer tick tries again and training must not wait. */
-const FLUSH_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 1_000 };
-/** Pause between flush attempts while `endRun` waits for an unreachable server. */
-const END_RETRY_PAUSE_MS = 1_000;
 const SPILL_FILE_NAME = 'mlflow-pending-metrics.jsonl';
+const UNSENT_FILE_NAME = 'mlflow-unsent-metrics.jsonl';
 
 export interface MlflowTrackerOptions {
   client: MlflowClient;
@@ -52,11 +50,6 @@ export interface MlflowTrackerOptions {
   parent?: { runId: string; experimentId: string };
 }
 
-interface DeferredCall {
-  label: string;
-  send(retry?: RetryPolicy): Promise<void>;
-}
-
 /**
  * A tracker that logs to an MLflow tracking server over its REST API. Metrics are buffered and
  * sent in batches on a timer. While the server is unreachable, metrics and other calls wait in
@@ -68,25 +61,22 @@ export class MlflowTracker implements Tracker {
   readonly #options: MlflowTrackerOptions;
   readonly #client: MlflowClient;
   readonly #logger: Logger;
-  readonly #outage: OutageReport;
   #runId?: string;
   #experimentId?: string;
   /** Artifact root of the run relative to the server's artifact destination; undefined without `--serve-artifacts`. */
   #artifactRoot?: string;
   #queue?: MetricQueue;
-  #timer?: NodeJS.Timeout;
-  #flushing?: Promise<void>;
-  #nextFlush?: Promise<void>;
-  readonly #deferred: DeferredCall[] = [];
+  #sender?: RunSender;
   readonly #children: MlflowTracker[] = [];
   #ending?: Promise<void>;
   #warnedAfterEnd = false;
+  /** Metric keys already reported as invalid, so each is reported once. */
+  readonly #rejectedMetricKeys = new Set<string>();
 
   constructor(options: MlflowTrackerOptions) {
     this.#options = options;
     this.#client = options.client;
     this.#logger = options.logger;
-    this.#outage = new OutageReport(options.logger, options.client.trackingUri);
   }
 
   /** MLflow's id of the open run; undefined before `startRun`. */
@@ -100,7 +90,7 @@ export class MlflowTracker implements Tracker {
 
   /** Metrics logged and not yet accepted by the server. */
   get pendingMetrics(): number {
-    return this.#queue?.size ?? 0;
+    return this.#sender?.pendingMetrics ?? 0;
   }
 
   async startRun(run: RunStart): Promise<void> {
@@ -133,9 +123,13 @@ export class MlflowTracker implements Tracker {
       maxInMemory: this.#options.maxBufferedMetrics,
       spillFile: path.join(run.runDir, SPILL_FILE_NAME),
     });
-    this.#timer = setInterval(() => void this.#flush(), this.#options.flushIntervalMs);
-    // The timer alone must not keep the process alive; endRun sends what is left.
-    this.#timer.unref();
+    this.#sender = new RunSender({
+      client: this.#client,
+      logger: this.#logger,
+      runId: info.run_id,
+      queue: this.#queue,
+      flushIntervalMs: this.#options.flushIntervalMs,
+    });
     this.#logger.info(
       `mlflow: run "${run.runName}" (${info.run_id}) in ${this.#client.trackingUri}/#/experiments/${experimentId}/runs/${info.run_id}`,
     );
@@ -152,7 +146,7 @@ export class MlflowTracker implements Tracker {
     if (this.#options.resolvedConfig !== undefined && this.#artifactRoot !== undefined) {
       const json = Buffer.from(`${JSON.stringify(this.#options.resolvedConfig, null, 2)}\n`);
       const target = `${this.#artifactRoot}/config/resolved-config.json`;
-      await this.#sendOrDefer(`upload of config/resolved-config.json`, (retry) =>
+      await this.#sender!.send(`upload of config/resolved-config.json`, (retry) =>
         this.#client.uploadArtifactBytes(json, target, retry),
       );
     }
@@ -167,7 +161,7 @@ export class MlflowTracker implements Tracker {
       logger: this.#logger,
     });
     for (const batch of chunk(pairs, MAX_PARAMS_TAGS_PER_BATCH)) {
-      await this.#sendOrDefer(`log-batch of ${batch.length} params`, (retry) =>
+      await this.#sender!.send(`log-batch of ${batch.length} params`, (retry) =>
         this.#client.logBatch(runId, { params: batch }, retry),
       );
     }
@@ -182,7 +176,7 @@ export class MlflowTracker implements Tracker {
       logger: this.#logger,
     });
     for (const batch of chunk(pairs, MAX_PARAMS_TAGS_PER_BATCH)) {
-      await this.#sendOrDefer(`log-batch of ${batch.length} tags`, (retry) =>
+      await this.#sender!.send(`log-batch of ${batch.length} tags`, (retry) =>
         this.#client.logBatch(runId, { tags: batch }, retry),
       );
     }
@@ -197,13 +191,15 @@ export class MlflowTracker implements Tracker {
       }
       return;
     }
-    const queue = this.#queue!;
+    const sender = this.#sender!;
     const timestamp = Math.round(timestampMs);
     for (const [key, value] of Object.entries(metrics)) {
-      queue.push({ key, value: encodeMetricValue(value), timestamp, step: Math.trunc(step) });
-    }
-    if (queue.size >= MAX_METRICS_PER_BATCH && !this.#outage.active) {
-      void this.#flush();
+      const reason = typeof value === 'number' ? invalidKeyReason(key) : `value ${String(value)} is not a number`;
+      if (reason) {
+        this.#reportRejectedMetric(key, reason);
+        continue;
+      }
+      sender.pushMetric({ key, value: encodeMetricValue(value), timestamp, step: Math.trunc(step) });
     }
   }
 
@@ -220,7 +216,7 @@ export class MlflowTracker implements Tracker {
     const prefix = [root, ...(artifactPath ? [trimSlashes(artifactPath)] : [])].join('/');
     for (const { file, relative } of listFiles(localPath)) {
       const target = `${prefix}/${relative}`;
-      await this.#sendOrDefer(`upload of ${relative}`, (retry) => this.#client.uploadArtifact(file, target, retry));
+      await this.#sender!.send(`upload of ${relative}`, (retry) => this.#client.uploadArtifact(file, target, retry));
     }
   }
 
@@ -241,7 +237,7 @@ export class MlflowTracker implements Tracker {
       ...(input.schema === undefined ? {} : { schema: input.schema }),
       ...(input.profile === undefined ? {} : { profile: input.profile }),
     };
-    await this.#sendOrDefer(`log-inputs of dataset "${input.name}"`, (retry) =>
+    await this.#sender!.send(`log-inputs of dataset "${input.name}"`, (retry) =>
       this.#client.logInputs(runId, [{ tags, dataset }], retry),
     );
   }
@@ -270,24 +266,26 @@ export class MlflowTracker implements Tracker {
   }
 
   /** Sends buffered metrics and deferred calls now; resolves when this flush has finished. */
-  flush(): Promise<void> {
-    return this.#flush();
+  async flush(): Promise<void> {
+    await this.#sender?.flush();
   }
 
   async #end(status: RunStatus): Promise<void> {
-    const runId = this.#requireRun('endRun');
+    const runId = this.#runId;
+    if (!runId) {
+      // startRun failed or never ran; a training loop still ends every tracker in its cleanup.
+      if (!this.#options.parent) {
+        await this.#client.close();
+      }
+      return;
+    }
     await Promise.all(this.#children.map((child) => child.endRun(status)));
-    clearInterval(this.#timer);
 
     const deadline = Date.now() + this.#options.endTimeoutMs;
-    await this.#flush();
-    while (this.#hasPending() && Date.now() < deadline) {
-      await sleep(END_RETRY_PAUSE_MS);
-      await this.#flush();
-    }
-
+    const sender = this.#sender!;
+    const sent = await sender.drain(deadline);
     let ended = false;
-    if (!this.#hasPending()) {
+    if (sent) {
       while (!ended) {
         try {
           await this.#client.updateRun(runId, status, Date.now(), START_RETRY);
@@ -304,12 +302,15 @@ export class MlflowTracker implements Tracker {
     if (ended) {
       this.#queue?.removeSpillFile();
       this.#logger.debug(`mlflow: run ${runId} ended as ${status}`);
-    } else if (this.#hasPending()) {
-      // NOTE: nothing resends these later; the spill file is kept for inspection only.
+    } else if (!sent) {
+      const unsentMetrics = sender.pendingMetrics;
+      const unsentFile = path.join(path.dirname(this.#queue!.spillFile), UNSENT_FILE_NAME);
+      this.#queue!.saveUnsent(unsentFile);
+      // NOTE: nothing resends the saved metrics later; the file keeps them for inspection or a manual upload.
       this.#logger.error(
         `mlflow: gave up reaching ${this.#client.trackingUri} after ${this.#options.endTimeoutMs} ms: ` +
-          `run ${runId} stays RUNNING with ${this.pendingMetrics} metric(s) and ${this.#deferred.length} other call(s) unsent` +
-          `${this.#queue && this.#queue.spilledTotal > 0 ? ` (spill file ${this.#queue.spillFile})` : ''}.`,
+          `run ${runId} stays RUNNING. ${unsentMetrics} unsent metric(s) are saved in ${unsentFile}, ` +
+          `and ${sender.pendingCalls} other call(s) (params, tags, inputs, uploads) are lost.`,
       );
     }
     if (!this.#options.parent) {
@@ -317,98 +318,14 @@ export class MlflowTracker implements Tracker {
     }
   }
 
-  #hasPending(): boolean {
-    return this.#deferred.length > 0 || this.pendingMetrics > 0;
-  }
-
-  /**
-   * Runs one flush at a time. A call during a flush returns a second flush that starts when the
-   * first ends, and later calls share that second one, so timer ticks do not pile up in an outage.
-   */
-  #flush(): Promise<void> {
-    if (!this.#flushing) {
-      this.#flushing = this.#flushOnce().finally(() => {
-        this.#flushing = undefined;
-      });
-      return this.#flushing;
-    }
-    this.#nextFlush ??= this.#flushing.then(() => {
-      this.#nextFlush = undefined;
-      return this.#flush();
-    });
-    return this.#nextFlush;
-  }
-
-  async #flushOnce(): Promise<void> {
-    try {
-      await this.#sendPending();
-    } catch (error) {
-      // Only local failures land here (the spill file), because #attempt handles request errors.
-      this.#logger.error(`mlflow: flush for run ${this.#runId} failed: ${(error as Error).message}`);
-    }
-  }
-
-  async #sendPending(): Promise<void> {
-    const runId = this.#runId;
-    const queue = this.#queue;
-    if (!runId || !queue) {
+  #reportRejectedMetric(key: string, reason: string): void {
+    if (this.#rejectedMetricKeys.has(key)) {
       return;
     }
-
-    while (this.#deferred.length > 0) {
-      const call = this.#deferred[0]!;
-      if (!(await this.#attempt(call, FLUSH_RETRY))) {
-        return;
-      }
-      this.#deferred.shift();
-    }
-
-    while (queue.size > 0) {
-      const batch = queue.peek(MAX_METRICS_PER_BATCH);
-      const call: DeferredCall = {
-        label: `log-batch of ${batch.length} metrics`,
-        send: (retry) => this.#client.logBatch(runId, { metrics: batch }, retry),
-      };
-      if (!(await this.#attempt(call, FLUSH_RETRY))) {
-        return;
-      }
-      queue.drop(batch.length);
-      this.#outage.sent(batch.length);
-    }
-    this.#outage.recovered();
-  }
-
-  /**
-   * Sends one call. Returns true when it is done (sent, or rejected for good and reported) and
-   * false when the server is unreachable and the call must wait.
-   */
-  async #attempt(call: DeferredCall, retry?: RetryPolicy): Promise<boolean> {
-    try {
-      await call.send(retry);
-      return true;
-    } catch (error) {
-      if (error instanceof MlflowRequestError && error.transient) {
-        this.#outage.failed(error, this.pendingMetrics, this.#queue?.spillFile);
-        return false;
-      }
-      // A rejected request would be rejected again; dropping it keeps later data flowing.
-      this.#logger.error(
-        `mlflow: ${call.label} for run ${this.#runId} was rejected and dropped: ${(error as Error).message}`,
-      );
-      return true;
-    }
-  }
-
-  /** Sends a call now, or queues it behind earlier ones while the server is unreachable. */
-  async #sendOrDefer(label: string, send: (retry?: RetryPolicy) => Promise<void>): Promise<void> {
-    const call: DeferredCall = { label, send };
-    if (this.#deferred.length > 0 || this.#outage.active) {
-      this.#deferred.push(call);
-      return;
-    }
-    if (!(await this.#attempt(call))) {
-      this.#deferred.push(call);
-    }
+    this.#rejectedMetricKeys.add(key);
+    this.#logger.warn(
+      `mlflow: metric "${key}" is not sent to run ${this.#runId} because MLflow would reject it: ${reason}.`,
+    );
   }
 
   #requireRun(method: string): string {
@@ -437,37 +354,4 @@ export class MlflowTracker implements Tracker {
       { what: 'tag', maxValueLength: MAX_TAG_VALUE_LENGTH, secrets: this.#client.secrets, logger: this.#logger },
     );
   }
-}
-
-/**
- * Returns the run's artifact root as a path under the server's `mlflow-artifacts` proxy
- * (`mlflow-artifacts:/1/<run id>/artifacts` becomes `1/<run id>/artifacts`), or undefined for any
- * other scheme, which only the server's file system or a cloud SDK can write to.
- */
-export function artifactRootOf(artifactUri: string | undefined): string | undefined {
-  if (!artifactUri) {
-    return undefined;
-  }
-  const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/.exec(artifactUri);
-  return match ? trimSlashes(match[1]!) : undefined;
-}
-
-function trimSlashes(value: string): string {
-  return value.replace(/^\/+|\/+$/g, '');
-}
-
-/** Lists a file, or every file under a directory, with paths relative to the directory's parent. */
-function listFiles(localPath: string): Array<{ file: string; relative: string }> {
-  const base = path.basename(localPath);
-  if (!fs.statSync(localPath).isDirectory()) {
-    return [{ file: localPath, relative: base }];
-  }
-  const files: Array<{ file: string; relative: string }> = [];
-  for (const entry of fs.readdirSync(localPath, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) {
-      const file = path.join(entry.parentPath, entry.name);
-      files.push({ file, relative: path.posix.join(base, ...path.relative(localPath, file).split(path.sep)) });
-    }
-  }
-  return files.sort((a, b) => a.relative.localeCompare(b.relative));
 }

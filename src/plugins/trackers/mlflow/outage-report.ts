@@ -5,7 +5,7 @@ const REMINDER_INTERVAL_MS = 60_000;
 
 /**
  * Logs an outage of the tracking server once when it starts, as a reminder at most once a minute,
- * and once when the server answers again, instead of one line per failed request.
+ * and once when the server responds again, instead of one line per failed request.
  */
 export class OutageReport {
   readonly #logger: Logger;
@@ -32,7 +32,7 @@ export class OutageReport {
       this.#sentSince = 0;
       this.#logger.warn(
         `mlflow: ${error.message} Training goes on; ${pendingMetrics} metric(s) are buffered ` +
-          `(past the in-memory bound they spill to ${spillFile ?? 'a file in the run directory'}) and are sent in order when the server answers.`,
+          `(past the in-memory bound they spill to ${spillFile ?? 'a file in the run directory'}) and are sent in order when the server responds.`,
       );
       return;
     }
@@ -57,7 +57,7 @@ export class OutageReport {
     }
     const seconds = ((Date.now() - this.#since) / 1000).toFixed(1);
     this.#logger.info(
-      `mlflow: server at ${this.#trackingUri} answers again after ${seconds} s; sent ${this.#sentSince} buffered metric(s).`,
+      `mlflow: server at ${this.#trackingUri} responds again after ${seconds} s; sent ${this.#sentSince} buffered metric(s).`,
     );
     this.#since = undefined;
   }

@@ -18,7 +18,7 @@ export function readGitInfo(cwd: string): GitInfo | undefined {
   return { commit, branch: branch && branch !== 'HEAD' ? branch : undefined };
 }
 
-/** The user name MLflow records as `mlflow.user`: the login name, or `USER` when that fails. */
+/** Returns the user name for `mlflow.user`: the login name, or `USER` when that lookup fails. */
 export function currentUser(): string {
   try {
     return os.userInfo().username;

@@ -15,7 +15,7 @@ import type { MlflowTracker } from '../../../../src/plugins/trackers/mlflow/mlfl
 import type { KeyValue } from '../../../../src/plugins/trackers/mlflow/rest-types.js';
 import { REPO_ROOT } from '../../../helpers/temp-dir.js';
 
-/** A debug-level logger whose output is kept in `lines`. */
+/** Creates a debug-level logger that keeps its output in `lines`. */
 export function recordingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   const stream = new Writable({
@@ -73,7 +73,7 @@ export async function createTracker(
   return tracker as MlflowTracker;
 }
 
-/** A client for reading back what the server stored, with no credentials. */
+/** Creates a client without credentials for reading back what the server stored. */
 export function readerClient(uri: string): MlflowClient {
   return new MlflowClient({
     trackingUri: uri,
@@ -115,7 +115,7 @@ export interface ProxyReply {
 
 /**
  * Starts an HTTP proxy on 127.0.0.1 in front of a real MLflow server. It records every request,
- * and `intercept` may answer a request itself, to inject errors such as 429 and 503.
+ * and `intercept` may reply to a request itself, to inject errors such as 429 and 503.
  */
 export async function startProxy(
   targetUri: string,

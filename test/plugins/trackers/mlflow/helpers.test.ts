@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { artifactRootOf } from '../../../../src/plugins/trackers/mlflow/artifact-paths.js';
 import { readCredentials, redactSecrets, redactUri } from '../../../../src/plugins/trackers/mlflow/credentials.js';
 import { flattenParams } from '../../../../src/plugins/trackers/mlflow/flatten.js';
-import { encodeMetricValue } from '../../../../src/plugins/trackers/mlflow/limits.js';
+import { encodeMetricValue, invalidKeyReason } from '../../../../src/plugins/trackers/mlflow/limits.js';
 import { MetricQueue } from '../../../../src/plugins/trackers/mlflow/metric-queue.js';
-import { artifactRootOf } from '../../../../src/plugins/trackers/mlflow/mlflow-tracker.js';
 import { backoffDelayMs, parseRetryAfterMs } from '../../../../src/plugins/trackers/mlflow/retry.js';
 import { makeTempDir } from '../../../helpers/temp-dir.js';
 
@@ -96,6 +96,18 @@ describe('metric encoding and artifact roots', () => {
     assert.equal(encodeMetricValue(Number.POSITIVE_INFINITY), 'Infinity');
     assert.equal(encodeMetricValue(Number.NEGATIVE_INFINITY), '-Infinity');
     assert.equal(encodeMetricValue(0.25), 0.25);
+  });
+
+  it('flags keys that MLflow rejects', () => {
+    for (const key of ['train.batchSize', 'val_recall', 'roc/fddb fold:1', 'größe']) {
+      assert.equal(invalidKeyReason(key), undefined, key);
+    }
+    assert.match(invalidKeyReason('recall@100') ?? '', /may only contain/);
+    assert.match(invalidKeyReason('/abs') ?? '', /normalized relative paths/);
+    assert.match(invalidKeyReason('a//b') ?? '', /normalized relative paths/);
+    assert.match(invalidKeyReason('../up') ?? '', /normalized relative paths/);
+    assert.match(invalidKeyReason('k'.repeat(251)) ?? '', /251 characters \(limit 250\)/);
+    assert.equal(invalidKeyReason(''), 'empty key');
   });
 
   it('maps mlflow-artifacts URIs to proxy paths and rejects others', () => {

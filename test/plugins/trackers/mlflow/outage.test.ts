@@ -19,7 +19,7 @@ describe('MlflowTracker while the server restarts', { skip: mlflowSkipReason() }
     await server?.dispose();
   });
 
-  it('sends every metric step once and ends FINISHED', async () => {
+  it('server restart loses no metric step', async () => {
     const { logger, lines } = recordingLogger();
     const tracker = await createTracker(
       sampleConfig('net12-outage'),
@@ -53,7 +53,7 @@ describe('MlflowTracker while the server restarts', { skip: mlflowSkipReason() }
       assert.ok(lines.some((line) => line.includes('is unreachable') && line.includes('Training goes on')));
 
       await server.resume();
-      await waitFor(() => lines.some((line) => line.includes('answers again')), 60_000, 'the tracker to reconnect');
+      await waitFor(() => lines.some((line) => line.includes('responds again')), 60_000, 'the tracker to reconnect');
     } finally {
       clearInterval(training);
     }
@@ -74,8 +74,37 @@ describe('MlflowTracker while the server restarts', { skip: mlflowSkipReason() }
     }
     assert.equal(toRecord(run.data.tags).phase, 'during-outage');
     assert.equal(toRecord(run.data.params)['outage.note'], 'logged while down');
-    assert.ok(lines.some((line) => line.includes('answers again')));
+    assert.ok(lines.some((line) => line.includes('responds again')));
     assert.equal(fs.existsSync(spillFile), false);
     await reader.close();
+  });
+
+  it('saves unsent metrics when the end times out', async () => {
+    const { logger, lines } = recordingLogger();
+    const tracker = await createTracker(
+      sampleConfig('net12-gone'),
+      { trackingUri: server.uri, logConfig: false, maxBufferedMetrics: 50, endTimeoutMs: 1_500 },
+      logger,
+    );
+    const runDir = path.join(tmp, 'gone');
+    await tracker.startRun({ experiment: 'net12-gone', runName: 'gone', runDir });
+    await server.stop();
+    for (let step = 0; step < 120; step += 1) {
+      tracker.logMetrics({ loss: step }, step, 1_700_000_000_000 + step);
+    }
+    await tracker.endRun('FINISHED');
+
+    const unsentFile = path.join(runDir, 'mlflow-unsent-metrics.jsonl');
+    const saved = fs
+      .readFileSync(unsentFile, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { step: number });
+    assert.deepEqual(
+      saved.map((metric) => metric.step),
+      Array.from({ length: 120 }, (_, step) => step),
+    );
+    assert.equal(fs.existsSync(path.join(runDir, 'mlflow-pending-metrics.jsonl')), false);
+    assert.ok(lines.some((line) => line.includes('stays RUNNING. 120 unsent metric(s) are saved in')));
   });
 });
