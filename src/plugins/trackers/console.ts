@@ -50,26 +50,31 @@ export class ConsoleTracker implements Tracker {
     if (epoch === undefined) {
       return;
     }
-    const validation = Object.keys(metrics).some((key) => key.startsWith('val_'));
-    if (validation) {
-      this.#bar?.done(trainingFields(metrics));
+    const bar = this.#barFor(epoch, step);
+    bar.tick(Math.max(0, step - this.#lastStep) * this.#batchSize, trainingFields(metrics));
+    this.#lastStep = step;
+
+    if (Object.keys(metrics).some((key) => key.startsWith('val_'))) {
+      bar.done();
       this.#bar = undefined;
       this.#logger.info(`epoch ${epoch}: ${formatMetrics(metrics)}`);
-      this.#lastStep = step;
-      return;
     }
-    if (!this.#bar || this.#barEpoch !== epoch) {
-      this.#bar?.done();
-      const total = this.#stepsPerEpoch !== undefined ? this.#stepsPerEpoch * this.#batchSize : undefined;
-      const of = this.#epochs !== undefined ? `/${this.#epochs}` : '';
-      this.#bar = this.#logger.progress(`${this.#label} epoch ${epoch}${of}`, total, 'samples');
-      this.#barEpoch = epoch;
-      // After a resume the first logged step is mid-epoch; count from the start of that epoch.
-      const stepsBefore = this.#stepsPerEpoch !== undefined ? (epoch - 1) * this.#stepsPerEpoch : step;
-      this.#lastStep = Math.max(this.#lastStep, stepsBefore);
+  }
+
+  /** The progress bar of an epoch, opened on its first metrics. */
+  #barFor(epoch: number, step: number): Progress {
+    if (this.#bar && this.#barEpoch === epoch) {
+      return this.#bar;
     }
-    this.#bar.tick(Math.max(0, step - this.#lastStep) * this.#batchSize, trainingFields(metrics));
-    this.#lastStep = step;
+    this.#bar?.done();
+    const total = this.#stepsPerEpoch !== undefined ? this.#stepsPerEpoch * this.#batchSize : undefined;
+    const of = this.#epochs !== undefined ? `/${this.#epochs}` : '';
+    this.#bar = this.#logger.progress(`${this.#label} epoch ${epoch}${of}`, total, 'samples');
+    this.#barEpoch = epoch;
+    // After a resume the first logged step is mid-epoch, so count from the start of that epoch.
+    const epochStart = this.#stepsPerEpoch !== undefined ? (epoch - 1) * this.#stepsPerEpoch : step;
+    this.#lastStep = Math.max(this.#lastStep, epochStart);
+    return this.#bar;
   }
 
   async logArtifact(_localPath: string, _artifactPath?: string): Promise<void> {}

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Logger } from '../../../src/core/logger.js';
+import { ConsoleTracker } from '../../../src/plugins/trackers/console.js';
+
+describe('ConsoleTracker', () => {
+  it('draws one bar per epoch and prints validation metrics', async () => {
+    const lines: string[] = [];
+    const stream = { write: (chunk: string) => lines.push(chunk), isTTY: false } as unknown as NodeJS.WritableStream;
+    const tracker = new ConsoleTracker(new Logger({ level: 'info', stream }));
+    await tracker.startRun({ experiment: '12net', runName: 'run-1', runDir: '/tmp/run-1' });
+    await tracker.logParams({ 'train.batchSize': 64, 'train.stepsPerEpoch': 10, 'train.epochs': 2 });
+    tracker.logMetrics({ epoch: 1, train_loss: 0.69, train_accuracy: 0.5 }, 5);
+    tracker.logMetrics({ epoch: 1, train_loss: 0.5, train_accuracy: 0.8, val_loss: 0.4, val_accuracy: 0.85 }, 10);
+    tracker.logMetrics({ epoch: 2, train_loss: 0.3, train_accuracy: 0.9 }, 15);
+    await tracker.endRun('FINISHED');
+
+    const output = lines.join('');
+    assert.match(output, /run-1 epoch 1\/2 .* 640\/640 .*samples\/s .*loss=0\.5000 acc=0\.800/);
+    assert.match(output, /epoch 1: train_loss 0\.5000, train_accuracy 0\.8000, val_loss 0\.4000, val_accuracy 0\.8500/);
+    assert.match(output, /run-1 epoch 2\/2 .* 320\/640/);
+    assert.match(output, /run run-1 ended: FINISHED/);
+  });
+});
