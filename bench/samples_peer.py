@@ -1,7 +1,8 @@
 """Peer of bench/samples.ts: the same positive and calibration crops with OpenCV and NumPy.
 
 Reads a job file written by samples.ts (image paths, face boxes, calibration patterns, sizes) and
-prints one JSON object with the samples per second of each task.
+prints one JSON object with the samples per second of each task, or of the one task named by the
+second argument (such as "calibration-24").
 """
 
 import json
@@ -62,9 +63,12 @@ def main():
     with open(sys.argv[1], encoding="utf8") as handle:
         job = json.load(handle)
     cv2.setNumThreads(1)
+    only = sys.argv[2] if len(sys.argv) > 2 else None
     results = {}
     for size in job["sizes"]:
         for name, task in (("positives", positives), ("calibration", calibration)):
+            if only is not None and only != f"{name}-{size}":
+                continue
             best = 0.0
             for _ in range(job["repeats"]):
                 started = time.perf_counter()
