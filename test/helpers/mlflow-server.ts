@@ -18,7 +18,7 @@ export type MlflowBinary = { path: string; skipReason?: undefined } | { path?: u
 
 /**
  * Finds the `mlflow` executable: `CASCADE_MLFLOW_BIN` (set by CI), then `mlflow` on PATH, then the
- * development venv. Without one, `skipReason` says why, for `describe(..., { skip })`.
+ * development venv. Without one, `skipReason` gives the reason, for `describe(..., { skip })`.
  */
 export function findMlflowBinary(): MlflowBinary {
   const fromEnv = process.env.CASCADE_MLFLOW_BIN;
@@ -45,7 +45,7 @@ export function findMlflowBinary(): MlflowBinary {
 
 /**
  * Returns the `skip` option for tests that need a server, printing the reason once when there
- * is no MLflow, so that a skipped run says why.
+ * is no MLflow, so that a skipped run prints the reason.
  */
 export function mlflowSkipReason(): string | undefined {
   const binary = findMlflowBinary();
@@ -135,13 +135,13 @@ export class MlflowServer {
       if (child.exitCode !== null || child.signalCode !== null) {
         this.#process = undefined;
         throw new Error(
-          `mlflow server exited with ${child.exitCode ?? child.signalCode} before answering:\n${this.#logTail()}`,
+          `mlflow server exited with ${child.exitCode ?? child.signalCode} before responding to /health:\n${this.#logTail()}`,
         );
       }
       if (Date.now() > deadline) {
         await this.stop();
         throw new Error(
-          `mlflow server on port ${this.port} did not answer /health within ${STARTUP_TIMEOUT_MS} ms:\n${this.#logTail()}`,
+          `mlflow server on port ${this.port} did not respond to /health within ${STARTUP_TIMEOUT_MS} ms:\n${this.#logTail()}`,
         );
       }
       await sleep(POLL_INTERVAL_MS);

@@ -1,12 +1,10 @@
 import fs from 'node:fs';
-import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher, request } from 'undici';
 import { CascadeError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
-import { type Credentials, redactSecrets, redactUri } from './credentials.js';
+import { type Credentials, redactUri } from './credentials.js';
+import { HttpTransport, MlflowRequestError } from './http-transport.js';
 import type {
   DatasetInputMessage,
-  ErrorBody,
   Experiment,
   KeyValue,
   Metric,
@@ -15,40 +13,9 @@ import type {
   SearchRunsRequest,
   SearchRunsResponse,
 } from './rest-types.js';
-import {
-  backoffDelayMs,
-  DEFAULT_RETRY_POLICY,
-  isRetryableStatus,
-  parseRetryAfterMs,
-  type RetryPolicy,
-  sleep,
-} from './retry.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 
-// Time allowed for the response headers and between body chunks; a hung server counts as unreachable.
-const HEADERS_TIMEOUT_MS = 30_000;
-const BODY_TIMEOUT_MS = 120_000;
-// A server's `Retry-After` is honoured up to this wait; a longer one is treated as this long.
-const MAX_RETRY_AFTER_MS = 120_000;
-
-/** A failed MLflow request: a network failure (no `status`) or an error response. */
-export class MlflowRequestError extends CascadeError {
-  override name = 'MlflowRequestError';
-  /** HTTP status of the error response; undefined when the server could not be reached. */
-  readonly status?: number;
-  /** MLflow's `error_code`, such as `RESOURCE_ALREADY_EXISTS`. */
-  readonly errorCode?: string;
-
-  constructor(message: string, options: { status?: number; errorCode?: string; cause?: unknown }) {
-    super(message, { cause: options.cause });
-    this.status = options.status;
-    this.errorCode = options.errorCode;
-  }
-
-  /** True for failures that may pass on a later attempt: network errors, 429 and 5xx. */
-  get transient(): boolean {
-    return this.status === undefined || isRetryableStatus(this.status);
-  }
-}
+export { MlflowRequestError } from './http-transport.js';
 
 export interface MlflowClientOptions {
   /** Base URL of the tracking server, such as `http://127.0.0.1:5000`. */
@@ -71,11 +38,8 @@ export class MlflowClient {
   /** The tracking URI without any user name or password, safe to print. */
   readonly trackingUri: string;
   readonly #baseUrl: string;
-  readonly #authorization?: string;
   readonly #secrets: string[];
-  readonly #logger: Logger;
-  readonly #retry: RetryPolicy;
-  readonly #dispatcher: Agent;
+  readonly #transport: HttpTransport;
 
   constructor(options: MlflowClientOptions) {
     let url: URL;
@@ -108,14 +72,14 @@ export class MlflowClient {
 
     this.#baseUrl = url.toString().replace(/\/+$/, '');
     this.trackingUri = this.#baseUrl;
-    this.#authorization = authorization;
     this.#secrets = secrets;
-    this.#logger = options.logger;
-    this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
-    this.#dispatcher = new Agent({
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      bodyTimeout: BODY_TIMEOUT_MS,
-      connect: options.caFile ? { ca: readCaFile(options.caFile) } : undefined,
+    this.#transport = new HttpTransport({
+      trackingUri: this.trackingUri,
+      authorization,
+      secrets,
+      caFile: options.caFile,
+      logger: options.logger,
+      retry: options.retry ?? DEFAULT_RETRY_POLICY,
     });
   }
 
@@ -220,7 +184,7 @@ export class MlflowClient {
    */
   async uploadArtifact(localPath: string, artifactPath: string, retry?: RetryPolicy): Promise<void> {
     const size = fs.statSync(localPath).size;
-    await this.#send('PUT', this.#artifactUrl(artifactPath), {
+    await this.#transport.send('PUT', this.#artifactUrl(artifactPath), {
       label: `PUT mlflow-artifacts/${artifactPath}`,
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
       // A new stream per attempt: a retried upload starts from the first byte.
@@ -231,7 +195,7 @@ export class MlflowClient {
 
   /** Uploads bytes held in memory as an artifact, like `uploadArtifact`. */
   async uploadArtifactBytes(bytes: Buffer, artifactPath: string, retry?: RetryPolicy): Promise<void> {
-    await this.#send('PUT', this.#artifactUrl(artifactPath), {
+    await this.#transport.send('PUT', this.#artifactUrl(artifactPath), {
       label: `PUT mlflow-artifacts/${artifactPath}`,
       headers: { 'content-type': 'application/octet-stream' },
       body: () => bytes,
@@ -241,12 +205,14 @@ export class MlflowClient {
 
   /** Downloads an artifact from the `mlflow-artifacts` proxy. */
   async downloadArtifact(artifactPath: string): Promise<Buffer> {
-    return this.#send('GET', this.#artifactUrl(artifactPath), { label: `GET mlflow-artifacts/${artifactPath}` });
+    return this.#transport.send('GET', this.#artifactUrl(artifactPath), {
+      label: `GET mlflow-artifacts/${artifactPath}`,
+    });
   }
 
   /** Closes the connection pool; the client cannot send after this. */
   async close(): Promise<void> {
-    await this.#dispatcher.close();
+    await this.#transport.close();
   }
 
   #artifactUrl(artifactPath: string): string {
@@ -268,97 +234,15 @@ export class MlflowClient {
       headers['content-type'] = 'application/json';
       body = () => json;
     }
-    const data = await this.#send(method, url, { label: `${method} ${endpoint}`, headers, body, retry: options.retry });
+    const data = await this.#transport.send(method, url, {
+      label: `${method} ${endpoint}`,
+      headers,
+      body,
+      retry: options.retry,
+    });
     if (data.length === 0) {
       return {} as T;
     }
     return JSON.parse(data.toString('utf8')) as T;
-  }
-
-  async #send(
-    method: Dispatcher.HttpMethod,
-    url: string,
-    options: {
-      label: string;
-      headers?: Record<string, string>;
-      body?: () => string | Buffer | Readable;
-      retry?: RetryPolicy;
-    },
-  ): Promise<Buffer> {
-    const policy = options.retry ?? this.#retry;
-    const headers = { ...options.headers };
-    if (this.#authorization) {
-      headers.authorization = this.#authorization;
-    }
-
-    for (let attempt = 0; ; attempt += 1) {
-      const last = attempt + 1 >= policy.maxAttempts;
-      let failure: MlflowRequestError;
-      let retryAfterMs: number | undefined;
-      try {
-        const response = await request(url, {
-          method,
-          headers,
-          body: options.body?.(),
-          dispatcher: this.#dispatcher,
-        });
-        const data = Buffer.from(await response.body.arrayBuffer());
-        if (response.statusCode >= 200 && response.statusCode < 300) {
-          return data;
-        }
-        failure = this.#responseError(options.label, response.statusCode, data);
-        const retryAfter = response.headers['retry-after'];
-        retryAfterMs = parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
-      } catch (error) {
-        failure = new MlflowRequestError(
-          this.#redact(
-            `MLflow server at ${this.trackingUri} is unreachable (${options.label}): ${(error as Error).message}. ` +
-              'Check that the server is running and that the tracking URI is right.',
-          ),
-          { cause: error },
-        );
-      }
-
-      if (!failure.transient || last) {
-        throw failure;
-      }
-      const delay =
-        retryAfterMs === undefined ? backoffDelayMs(attempt, policy) : Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
-      this.#logger.debug(
-        `mlflow: retrying ${options.label} in ${delay} ms (attempt ${attempt + 2}/${policy.maxAttempts}) after: ${failure.message}`,
-      );
-      await sleep(delay);
-    }
-  }
-
-  #responseError(label: string, status: number, data: Buffer): MlflowRequestError {
-    const text = data.toString('utf8');
-    let body: ErrorBody = {};
-    try {
-      body = JSON.parse(text) as ErrorBody;
-    } catch {
-      // Proxies and crashed workers respond with HTML or plain text, which the message quotes.
-    }
-    const detail = body.message ?? text.slice(0, 300);
-    const code = body.error_code ? ` ${body.error_code}` : '';
-    return new MlflowRequestError(
-      this.#redact(`MLflow request ${label} to ${this.trackingUri} failed with HTTP ${status}${code}: ${detail}`),
-      { status, errorCode: body.error_code },
-    );
-  }
-
-  #redact(text: string): string {
-    return redactSecrets(text, this.#secrets);
-  }
-}
-
-function readCaFile(file: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (error) {
-    throw new CascadeError(
-      `Cannot read the CA file "${file}" given as caFile of the mlflow tracker: ${(error as Error).message}.`,
-      { cause: error },
-    );
   }
 }
