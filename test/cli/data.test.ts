@@ -61,6 +61,12 @@ describe('cascade data', () => {
     assert.equal(second.stdout, first.stdout);
     assert.match(second.stderr, /reusing sample store/);
 
+    const twoFolders = cascade([...args, '--input', path.join(SHARED_DATA, 'face-crops/orl')], dir);
+    assert.equal(twoFolders.status, 0, twoFolders.stderr);
+    const both = await openSampleStore(twoFolders.stdout.trim());
+    assert.equal(both.manifest.count, 500);
+    assert.ok((await both.groups()).includes('image-folder-2:s1/1.png'));
+
     const negatives = cascade(
       [
         'data',

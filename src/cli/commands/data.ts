@@ -119,10 +119,10 @@ export function registerDataCommand(program: Command): void {
 
 async function buildStoreCommand(kind: BuildKind, options: BuildCommandOptions): Promise<void> {
   const context = await dataCommandContext(options.cacheDir);
-  const sourceSpecs: PluginSpec[] = [
+  const sourceSpecs = nameDuplicates([
     ...options.input.map((folder) => ({ type: kind.inputType, root: path.resolve(folder) })),
     ...options.source.map(parseSourceArgument),
-  ];
+  ]);
   if (sourceSpecs.length === 0) {
     throw new CascadeError(`cascade data ${kind.augmenter} needs at least one --input folder or --source type:path.`);
   }
@@ -149,6 +149,16 @@ async function buildStoreCommand(kind: BuildKind, options: BuildCommandOptions):
     key: { sources: sourceSpecs, augmenters: [augmenterSpec] },
   });
   process.stdout.write(`${store.dir}\n`);
+}
+
+/** Names the second and later sources of one type `<type>-2`, `<type>-3`, ..., so that store groups stay distinct. */
+function nameDuplicates(specs: PluginSpec[]): PluginSpec[] {
+  const seen = new Map<string, number>();
+  return specs.map((spec) => {
+    const count = (seen.get(spec.type) ?? 0) + 1;
+    seen.set(spec.type, count);
+    return count === 1 ? spec : { ...spec, name: `${spec.type}-${count}` };
+  });
 }
 
 /** Parses `--source type:path`; the path may itself contain colons. */

@@ -31,6 +31,7 @@ export interface BuildStoreOptions {
 export async function buildSampleStore(options: BuildStoreOptions): Promise<SampleStore> {
   const { augmenters, logger } = options;
   const { size, numClasses } = checkAugmenters(augmenters);
+  checkSourceNames(options.sources);
 
   const dir = path.join(path.resolve(options.cacheDir), 'stores', storeKeyDigest(options.key));
   const existing = await openIfComplete(dir);
@@ -106,6 +107,19 @@ function processRuns(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Checks that source names are unique, because groups and augmenter filters refer to sources by name. */
+function checkSourceNames(sources: readonly DataSource[]): void {
+  const seen = new Set<string>();
+  for (const source of sources) {
+    if (seen.has(source.name)) {
+      throw new CascadeError(
+        `Two data sources are named "${source.name}". Give each source of one store a different "name" option.`,
+      );
+    }
+    seen.add(source.name);
   }
 }
 

@@ -153,6 +153,20 @@ describe('buildSampleStore', () => {
     assert.ok(entries.includes(path.basename(live)));
   });
 
+  test('rejects two sources with one name', async () => {
+    const [faces] = lfwSources();
+    await assert.rejects(
+      buildSampleStore({
+        sources: [faces as ImageFolderSource, faces as ImageFolderSource],
+        augmenters: detectionAugmenters(),
+        cacheDir: await cacheDir(),
+        logger,
+        key: 'twice',
+      }),
+      /Two data sources are named "faces"/,
+    );
+  });
+
   test('rejects augmenters of different sizes', async () => {
     const augmenters = [
       new PositiveCropper({ size: 12, mirror: false, minFaceSize: 0 }, logger),
