@@ -21,15 +21,14 @@ export class MlflowRequestError extends CascadeError {
   /** MLflow's `error_code`, such as `RESOURCE_ALREADY_EXISTS`. */
   readonly errorCode?: string;
 
-  constructor(message: string, options: { status?: number; errorCode?: string; cause?: unknown }) {
+  /** True for failures that may pass on a later attempt: network errors other than TLS, 429 and 5xx. */
+  readonly transient: boolean;
+
+  constructor(message: string, options: { status?: number; errorCode?: string; transient?: boolean; cause?: unknown }) {
     super(message, { cause: options.cause });
     this.status = options.status;
     this.errorCode = options.errorCode;
-  }
-
-  /** True for failures that may pass on a later attempt: network errors, 429 and 5xx. */
-  get transient(): boolean {
-    return this.status === undefined || isRetryableStatus(this.status);
+    this.transient = options.transient ?? (options.status === undefined || isRetryableStatus(options.status));
   }
 }
 
@@ -107,13 +106,7 @@ export class HttpTransport {
         const retryAfter = response.headers['retry-after'];
         retryAfterMs = parseRetryAfterMs(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
       } catch (error) {
-        failure = new MlflowRequestError(
-          this.#redact(
-            `MLflow server at ${this.#trackingUri} is unreachable (${options.label}): ${(error as Error).message}. ` +
-              'Check that the server is running and that the tracking URI is right.',
-          ),
-          { cause: error },
-        );
+        failure = this.#networkError(options.label, error);
       }
 
       if (!failure.transient || last) {
@@ -149,9 +142,41 @@ export class HttpTransport {
     );
   }
 
+  #networkError(label: string, error: unknown): MlflowRequestError {
+    const message = (error as Error).message;
+    if (isTlsError(error)) {
+      // A certificate problem does not pass by waiting, so it is not retried.
+      return new MlflowRequestError(
+        this.#redact(
+          `TLS connection to the MLflow server at ${this.#trackingUri} failed (${label}): ${message}. ` +
+            'Set caFile on the mlflow tracker, or MLFLOW_TRACKING_SERVER_CERT_PATH, to the CA file that signed its certificate.',
+        ),
+        { transient: false, cause: error },
+      );
+    }
+    return new MlflowRequestError(
+      this.#redact(
+        `MLflow server at ${this.#trackingUri} is unreachable (${label}): ${message}. ` +
+          'Check that the server is running and that the tracking URI is right.',
+      ),
+      { cause: error },
+    );
+  }
+
   #redact(text: string): string {
     return redactSecrets(text, this.#secrets);
   }
+}
+
+/** Tells certificate and TLS handshake failures (Node's `CERT_*`, `*_CERT_*` and `ERR_TLS_*` codes) from other network errors. */
+function isTlsError(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 3; current = (current as Error).cause, depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /CERT|^ERR_TLS_|^ERR_SSL_/.test(code)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function readCaFile(file: string): Buffer {

@@ -1,6 +1,7 @@
 // Shared pieces of the MLflow tracker tests: a logger that keeps its lines, a resolved config and
 // a plugin context, so that tests create the tracker the way a run does.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { container } from 'tsyringe';
@@ -114,15 +115,16 @@ export interface ProxyReply {
 }
 
 /**
- * Starts an HTTP proxy on 127.0.0.1 in front of a real MLflow server. It records every request,
+ * Starts an HTTP proxy (HTTPS with `tls`) on 127.0.0.1 in front of a real MLflow server. It records every request,
  * and `intercept` may reply to a request itself, to inject errors such as 429 and 503.
  */
 export async function startProxy(
   targetUri: string,
   intercept?: (request: ProxiedRequest) => ProxyReply | undefined,
+  tls?: { key: Buffer; cert: Buffer },
 ): Promise<{ uri: string; requests: ProxiedRequest[]; close(): Promise<void> }> {
   const requests: ProxiedRequest[] = [];
-  const server = http.createServer(async (incoming, response) => {
+  const handler: http.RequestListener = async (incoming, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) {
       chunks.push(chunk as Buffer);
@@ -148,11 +150,16 @@ export async function startProxy(
     });
     response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' });
     response.end(Buffer.from(await upstream.arrayBuffer()));
-  });
+  };
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    uri: `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

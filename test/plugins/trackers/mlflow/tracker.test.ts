@@ -475,4 +475,64 @@ describe('MlflowTracker against a real MLflow server', { skip: mlflowSkipReason(
       await proxy.close();
     }
   });
+
+  it('trusts a server through caFile', async () => {
+    // A self-signed certificate for 127.0.0.1 that is its own CA, made with the openssl CLI.
+    const certDir = path.join(tmp, 'tls');
+    fs.mkdirSync(certDir);
+    const keyFile = path.join(certDir, 'server.key');
+    const certFile = path.join(certDir, 'server.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
+      { stdio: 'ignore' },
+    );
+    const proxy = await startProxy(server.uri, undefined, {
+      key: fs.readFileSync(keyFile),
+      cert: fs.readFileSync(certFile),
+    });
+
+    try {
+      const { logger } = recordingLogger();
+      const trusted = await createTracker(
+        sampleConfig('net12-tls'),
+        { trackingUri: proxy.uri, caFile: certFile, logConfig: false },
+        logger,
+      );
+      await trusted.startRun({ experiment: 'net12-tls', runName: 'tls', runDir: path.join(tmp, 'tls-run') });
+      trusted.logMetrics({ loss: 0.3 }, 0);
+      await trusted.endRun('FINISHED');
+      const reader = readerClient(server.uri);
+      assert.equal((await reader.getRun(trusted.runId!)).info.status, 'FINISHED');
+      assert.equal((await reader.getMetricHistory(trusted.runId!, 'loss')).length, 1);
+      await reader.close();
+
+      const untrusted = await createTracker(sampleConfig('net12-tls'), { trackingUri: proxy.uri }, logger);
+      const started = Date.now();
+      await assert.rejects(
+        untrusted.startRun({ experiment: 'net12-tls', runName: 'no-ca', runDir: path.join(tmp, 'tls-none') }),
+        /TLS connection to the MLflow server at https:\/\/127\.0\.0\.1:\d+ failed .*Set caFile on the mlflow tracker/,
+      );
+      assert.ok(Date.now() - started < 2_000, 'a certificate error is not retried');
+      await untrusted.endRun('FAILED');
+    } finally {
+      await proxy.close();
+    }
+  });
 });
