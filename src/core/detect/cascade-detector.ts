@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { CascadeError } from '../errors.js';
 import { applyCalibration, averagePatterns, CALIBRATION_PATTERNS, type ScoredBox } from '../geometry.js';
-import { cropAndResize, type RgbImage, resampleBox } from '../image/index.js';
+import { type RgbImage, resampleBox } from '../image/index.js';
 import { LABEL_FACE } from '../types.js';
 import { type DetectorOptions, detectorOptionsSchema, type ResolvedDetectorOptions } from './detector-options.js';
 import { type FullyConvolutionalNet, toFullyConvolutional } from './fully-convolutional.js';
+import { ImageOctaves } from './octaves.js';
 import { pyramidLevels } from './pyramid.js';
 
 /** The six nets of the cascade. Only the 12-net is required: missing later stages are skipped. */
@@ -81,8 +82,9 @@ export class CascadeDetector {
     const { thresholds, nms: nmsThresholds } = this.options;
 
     let windows = images.flatMap((image, index) => this.#scan(image, index));
+    const octaves = images.map((image) => new ImageOctaves(image));
     if (!this.#calibrationScanner) {
-      windows = this.#calibrate(images, windows, this.#nets.calib12);
+      windows = this.#calibrate(octaves, windows, this.#nets.calib12);
     }
     windows = nmsPerImage(windows, images.length, nmsThresholds.net12);
     this.#record(results, windows, 'net12', call);
@@ -95,13 +97,13 @@ export class CascadeDetector {
       if (DETECTION_STAGES.indexOf(stage) > last || !net) {
         break;
       }
-      windows = this.#classify(images, windows, net, thresholds[stage]);
+      windows = this.#classify(octaves, windows, net, thresholds[stage]);
       if (stage === 'net48') {
         // Li et al. apply the last NMS across all scales before the 48-calib net.
         windows = nmsPerImage(windows, images.length, nmsThresholds.net48);
-        windows = this.#calibrate(images, windows, calibration);
+        windows = this.#calibrate(octaves, windows, calibration);
       } else {
-        windows = this.#calibrate(images, windows, calibration);
+        windows = this.#calibrate(octaves, windows, calibration);
         windows = nmsPerImage(windows, images.length, nmsThresholds[stage]);
       }
       this.#record(results, windows, stage, call);
@@ -194,7 +196,7 @@ export class CascadeDetector {
   }
 
   /** Runs a net over the crops of all windows in batches; returns its probabilities, row-major. */
-  #predict(images: readonly RgbImage[], windows: readonly Window[], net: tf.LayersModel): Float32Array {
+  #predict(octaves: readonly ImageOctaves[], windows: readonly Window[], net: tf.LayersModel): Float32Array {
     const size = net.inputs[0]?.shape[1] as number;
     const classes = net.outputs[0]?.shape[1] as number;
     const probabilities = new Float32Array(windows.length * classes);
@@ -203,7 +205,7 @@ export class CascadeDetector {
       const batch = windows.slice(start, start + this.options.batchSize);
       const pixels = new Float32Array(batch.length * cropLength);
       batch.forEach((window, index) => {
-        const crop = cropAndResize(images[window.image] as RgbImage, window.box, size);
+        const crop = (octaves[window.image] as ImageOctaves).crop(window.box, size);
         for (let k = 0; k < cropLength; k += 1) {
           pixels[index * cropLength + k] = (crop[k] as number) / 255;
         }
@@ -218,11 +220,11 @@ export class CascadeDetector {
   }
 
   /** Keeps the windows whose face probability reaches `threshold`, scored by that probability. */
-  #classify(images: readonly RgbImage[], windows: Window[], net: tf.LayersModel, threshold: number): Window[] {
+  #classify(octaves: readonly ImageOctaves[], windows: Window[], net: tf.LayersModel, threshold: number): Window[] {
     if (windows.length === 0) {
       return windows;
     }
-    const probabilities = this.#predict(images, windows, net);
+    const probabilities = this.#predict(octaves, windows, net);
     const kept: Window[] = [];
     windows.forEach((window, index) => {
       const score = probabilities[index * 2 + LABEL_FACE] as number;
@@ -234,12 +236,12 @@ export class CascadeDetector {
   }
 
   /** Moves each window by the average of its confident calibration patterns; keeps its score. */
-  #calibrate(images: readonly RgbImage[], windows: Window[], net: tf.LayersModel | undefined): Window[] {
+  #calibrate(octaves: readonly ImageOctaves[], windows: Window[], net: tf.LayersModel | undefined): Window[] {
     if (!net || windows.length === 0) {
       return windows;
     }
     const classes = net.outputs[0]?.shape[1] as number;
-    const probabilities = this.#predict(images, windows, net);
+    const probabilities = this.#predict(octaves, windows, net);
     return windows.map((window, index) => {
       const confidences = probabilities.subarray(index * classes, (index + 1) * classes);
       const pattern = averagePatterns(confidences, this.options.calibrationThreshold);

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { artifactRootOf } from '../../plugins/trackers/mlflow/artifact-paths.js';
 import { MlflowClient, MlflowRequestError } from '../../plugins/trackers/mlflow/client.js';
 import { readCredentials } from '../../plugins/trackers/mlflow/credentials.js';
-import { artifactRootOf } from '../../plugins/trackers/mlflow/artifact-paths.js';
 import { CascadeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MODEL_JSON, WEIGHTS_BIN } from '../train/model-files.js';
