@@ -49,45 +49,52 @@ export function resampleBox(
 
   // Horizontal pass over the source rows that any output row needs.
   const rowCount = yTaps.max - yTaps.min + 1;
-  const rows = new Float32Array(rowCount * width * 3);
+  const rowLength = width * 3;
+  const rows = new Float32Array(rowCount * rowLength);
   const source = image.data;
+  const xStart = xTaps.start;
+  const xIndex = xTaps.index;
+  const xWeight = xTaps.weight;
   for (let row = 0; row < rowCount; row += 1) {
     const sourceRow = (yTaps.min + row) * image.width * 3;
+    let to = row * rowLength;
     for (let ox = 0; ox < width; ox += 1) {
       let r = 0;
       let g = 0;
       let b = 0;
-      for (let t = xTaps.start[ox] as number; t < (xTaps.start[ox + 1] as number); t += 1) {
-        const at = sourceRow + (xTaps.index[t] as number) * 3;
-        const w = xTaps.weight[t] as number;
-        r += w * (source[at] as number);
-        g += w * (source[at + 1] as number);
-        b += w * (source[at + 2] as number);
+      const end = xStart[ox + 1]!;
+      for (let t = xStart[ox]!; t < end; t += 1) {
+        const at = sourceRow + xIndex[t]! * 3;
+        const w = xWeight[t]!;
+        r += w * source[at]!;
+        g += w * source[at + 1]!;
+        b += w * source[at + 2]!;
       }
-      const to = (row * width + ox) * 3;
       rows[to] = r;
       rows[to + 1] = g;
       rows[to + 2] = b;
+      to += 3;
     }
   }
 
   // Vertical pass into the output, mirrored on request.
-  const line = new Float32Array(width * 3);
+  const line = new Float32Array(rowLength);
   for (let oy = 0; oy < height; oy += 1) {
     line.fill(0);
-    for (let t = yTaps.start[oy] as number; t < (yTaps.start[oy + 1] as number); t += 1) {
-      const from = ((yTaps.index[t] as number) - yTaps.min) * width * 3;
-      const w = yTaps.weight[t] as number;
-      for (let k = 0; k < width * 3; k += 1) {
-        line[k] = (line[k] as number) + w * (rows[from + k] as number);
+    const end = yTaps.start[oy + 1]!;
+    for (let t = yTaps.start[oy]!; t < end; t += 1) {
+      const from = (yTaps.index[t]! - yTaps.min) * rowLength;
+      const w = yTaps.weight[t]!;
+      for (let k = 0; k < rowLength; k += 1) {
+        line[k] = line[k]! + w * rows[from + k]!;
       }
     }
     for (let ox = 0; ox < width; ox += 1) {
       const column = options.mirror ? width - 1 - ox : ox;
       const to = (oy * width + column) * 3;
-      output[to] = clampByte(line[ox * 3] as number);
-      output[to + 1] = clampByte(line[ox * 3 + 1] as number);
-      output[to + 2] = clampByte(line[ox * 3 + 2] as number);
+      output[to] = clampByte(line[ox * 3]!);
+      output[to + 1] = clampByte(line[ox * 3 + 1]!);
+      output[to + 2] = clampByte(line[ox * 3 + 2]!);
     }
   }
   return output;
