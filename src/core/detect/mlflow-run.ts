@@ -11,8 +11,8 @@ import { RUN_FILES } from '../train/run-dir.js';
 /** Prefix of a run reference that names an MLflow run id instead of a local run directory. */
 export const MLFLOW_PREFIX = 'mlflow:';
 
-// Where a training run's artifacts sit: the trackers upload the `model` folder under the artifact
-// path `model`, so its files land in `model/model/`, and the resolved config in `config/`.
+// Artifact paths of a training run. The trackers upload the `model` folder under the artifact path
+// `model`, so its files land in `model/model/`, and the resolved config goes to `config/`.
 const MODEL_ARTIFACT_DIR = 'model/model';
 const CONFIG_ARTIFACT = 'config/resolved-config.json';
 

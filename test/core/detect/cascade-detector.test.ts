@@ -48,7 +48,7 @@ function randomImage(width: number, height: number, seed: number): RgbImage {
   return { data, width, height, channels: 3 };
 }
 
-/** A black image with a white square. */
+/** Builds a black image with a white square. */
 function squareImage(width: number, height: number, square: { x: number; y: number; side: number }): RgbImage {
   const data = new Uint8Array(width * height * 3);
   for (let y = square.y; y < square.y + square.side; y += 1) {
@@ -60,7 +60,7 @@ function squareImage(width: number, height: number, square: { x: number; y: numb
 }
 
 /**
- * A 12-net with hand-set weights whose face probability rises with the brightness of the window:
+ * Builds a 12-net with hand-set weights whose face probability rises with the brightness of the window:
  * conv1 averages the 3x3 patch, pooling and fc1 pass the mean on, and the output compares it to 0.9.
  */
 async function brightnessNet12(): Promise<tf.LayersModel> {
@@ -72,7 +72,7 @@ async function brightnessNet12(): Promise<tf.LayersModel> {
   return model;
 }
 
-/** A calibration net that always predicts one pattern, through its output bias. */
+/** Builds a calibration net that always predicts one pattern, through its output bias. */
 async function constantCalibrationNet(pattern: number): Promise<tf.LayersModel> {
   const model = await singleNet('calib12', CALIB12, 45, 2);
   const output = model.getLayer('output');
@@ -171,8 +171,10 @@ describe('cascade detector', () => {
     for (const box of detection.boxes) {
       const centerX = box.x + box.w / 2;
       const centerY = box.y + box.h / 2;
-      assert.ok(centerX > 100 && centerX < 148, `box center off the square: ${JSON.stringify(box)}`);
-      assert.ok(centerY > 60 && centerY < 108, `box center off the square: ${JSON.stringify(box)}`);
+      assert.ok(centerX > 100, `box center left of the square: ${JSON.stringify(box)}`);
+      assert.ok(centerX < 148, `box center right of the square: ${JSON.stringify(box)}`);
+      assert.ok(centerY > 60, `box center above the square: ${JSON.stringify(box)}`);
+      assert.ok(centerY < 108, `box center below the square: ${JSON.stringify(box)}`);
     }
     detector.dispose();
     net12.dispose();
@@ -197,7 +199,8 @@ describe('cascade detector', () => {
     const options = { minFaceSize: 36, stride: 2, nms: { net12: 1 } };
     const plain = new CascadeDetector({ net12 }, options).detect([image], { recordStages: true })[0];
     const calibrated = new CascadeDetector({ net12, calib12 }, options).detect([image])[0];
-    assert.ok(plain && calibrated);
+    assert.ok(plain);
+    assert.ok(calibrated);
     assert.equal(calibrated.boxes.length, plain.boxes.length);
     const expected = applyCalibration(plain.boxes[0]!, CALIBRATION_PATTERNS[pattern]!);
     const match = calibrated.boxes.find(

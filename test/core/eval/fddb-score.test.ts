@@ -89,7 +89,8 @@ describe('FDDB matching rules', () => {
     const shifted = { x: 105, y: 70, w: 40, h: 60, score: 1 };
     const [counts] = scoreFddbImage({ name: 'a', size: SIZE, ellipses: [FACE], detections: [shifted] });
     const overlap = regionOverlap(ellipseRegion(FACE, SIZE), rectangleRegion(shifted, SIZE));
-    assert.ok(overlap > 0 && overlap < 0.5, `overlap ${overlap}`);
+    assert.ok(overlap > 0, `overlap ${overlap}`);
+    assert.ok(overlap < 0.5, `overlap ${overlap}`);
     assert.equal(counts?.truePositivesDiscrete, 0);
     assert.equal(counts?.falsePositives, 1);
     assert.equal(counts?.truePositivesContinuous, overlap);
@@ -213,6 +214,7 @@ describe('FDDB files', () => {
     );
     assert.equal(recallAtFalsePositives(result.discrete, 0), 1);
     const continuous = result.continuous.at(-1)?.truePositiveRate ?? 0;
-    assert.ok(continuous > 0.6 && continuous < 0.85, `continuous rate ${continuous}`);
+    assert.ok(continuous > 0.6, `continuous rate ${continuous}`);
+    assert.ok(continuous < 0.85, `continuous rate ${continuous}`);
   });
 });
