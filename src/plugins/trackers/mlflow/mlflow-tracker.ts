@@ -39,8 +39,9 @@ export interface MlflowTrackerOptions {
   /** How long `endRun` keeps trying to reach the server before it gives up. */
   endTimeoutMs: number;
   deletedExperiment: DeletedExperimentAction;
-  /** The resolved config, logged as flattened params and as an artifact when the run starts. */
+  /** Flattened resolved config, logged as params when the run starts. */
   params?: Record<string, string>;
+  /** Resolved config, uploaded as `config/resolved-config.json` when the run starts. */
   resolvedConfig?: unknown;
   /** Recorded as `mlflow.source.name`: the experiment file or the script. */
   sourceName: string;

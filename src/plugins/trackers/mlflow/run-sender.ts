@@ -28,7 +28,10 @@ export interface RunSenderOptions {
 /**
  * Sends one run's data in order: calls such as params and uploads first, then buffered metrics in
  * batches of at most 1,000, on a timer and whenever a full batch waits. While the server is
- * unreachable, calls wait in a list and metrics in the queue, and training is never blocked.
+ * unreachable, calls wait in a list and metrics in the queue. Metrics never wait for the server.
+ * NOTE: a call that meets the start of an outage waits through its own retries (under 4 s of
+ * backoff when the connection is refused, up to 30 s per attempt when the server hangs).
+ * Calls after that are queued at once.
  */
 export class RunSender {
   readonly #client: MlflowClient;
