@@ -165,6 +165,35 @@ describe('MlflowTracker against a real MLflow server', { skip: mlflowSkipReason(
     await reader.close();
   });
 
+  it('flush timer sends metrics mid-run', async () => {
+    const { logger } = recordingLogger();
+    const tracker = await createTracker(
+      sampleConfig('net12-timer'),
+      { trackingUri: server.uri, logConfig: false, flushIntervalMs: 200 },
+      logger,
+    );
+    await tracker.startRun({ experiment: 'net12-timer', runName: 'timer', runDir: path.join(tmp, 'timer') });
+    const manyParams = Object.fromEntries(Array.from({ length: 250 }, (_, index) => [`sweep.p${index}`, index]));
+    await tracker.logParams(manyParams);
+    for (let step = 0; step < 10; step += 1) {
+      tracker.logMetrics({ loss: 1 / (step + 1) }, step);
+    }
+
+    const reader = readerClient(server.uri);
+    let stored = 0;
+    const deadline = Date.now() + 10_000;
+    while (stored < 10 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      stored = (await reader.getMetricHistory(tracker.runId!, 'loss')).length;
+    }
+    assert.equal(stored, 10, 'the timer sent every metric before the run ended');
+    const run = await reader.getRun(tracker.runId!);
+    assert.equal(run.info.status, 'RUNNING');
+    assert.equal(run.data.params?.length, 250);
+    await tracker.endRun('FINISHED');
+    await reader.close();
+  });
+
   it('ends a run as FAILED', async () => {
     const { logger, lines } = recordingLogger();
     const tracker = await createTracker(sampleConfig('net12-failed'), { trackingUri: server.uri }, logger);
