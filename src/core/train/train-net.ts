@@ -182,7 +182,7 @@ async function runEpochs(options: EpochLoopOptions): Promise<void> {
     while (state.stepInEpoch < stepsPerEpoch) {
       const batch = await sampler.nextBatch(train.batchSize);
       const tensors = toBatchTensors(batch, modelPlugin.inputSize, modelPlugin.numClasses);
-      const result = step(tensors.x, tensors.y);
+      const result = step(tensors.x, tensors.y, tensors.labels);
       tensors.x.dispose();
       tensors.y.dispose();
 

@@ -3,16 +3,14 @@ import * as tf from '@tensorflow/tfjs';
 /** A named tensor as tfjs optimizers save and restore their slots. */
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
-interface Slot {
-  originalName: string;
-  variable: tf.Variable;
-}
-
 /**
  * Adadelta as Zeiler (2012), algorithm 1, and Keras define it: the running mean of squared gradients
  * is updated before it scales the step. `tf.train.adadelta` in tfjs 4.22 divides by the previous
- * mean instead, so its first step is the raw gradient times the learning rate; this class exists to
- * match the reference behaviour.
+ * mean instead, so its first step is the raw gradient times the learning rate.
+ *
+ * All gradients are updated as one flat vector, so a step costs about 3n + 17 tensor ops for n
+ * variables instead of about 13n. On the native backend every op has a fixed cost, which this saves
+ * on the small nets.
  */
 export class AdadeltaOptimizer extends tf.Optimizer {
   static get className(): string {
@@ -22,8 +20,9 @@ export class AdadeltaOptimizer extends tf.Optimizer {
   learningRate: number;
   readonly rho: number;
   readonly epsilon: number;
-  #accumulatedGrads: Slot[] = [];
-  #accumulatedUpdates: Slot[] = [];
+  /** Running means over all variables, flattened in the order of the first `applyGradients` call. */
+  #accumulatedGrad: tf.Variable | undefined;
+  #accumulatedUpdate: tf.Variable | undefined;
 
   constructor(learningRate: number, rho: number, epsilon: number) {
     super();
@@ -36,50 +35,68 @@ export class AdadeltaOptimizer extends tf.Optimizer {
     const entries = Array.isArray(variableGradients)
       ? variableGradients.map((item) => [item.name, item.tensor] as const)
       : Object.entries(variableGradients);
-    const variables = tf.engine().registeredVariables;
-
-    for (const [index, [name, gradient]] of entries.entries()) {
-      const value = variables[name];
-      if (!value || !gradient) {
-        continue;
-      }
-      this.#accumulatedGrads[index] ??= zeroSlot(`${name}/accum_grad`, value);
-      this.#accumulatedUpdates[index] ??= zeroSlot(`${name}/accum_var`, value);
-      const accumulatedGrad = this.#accumulatedGrads[index].variable;
-      const accumulatedUpdate = this.#accumulatedUpdates[index].variable;
-
-      tf.tidy(() => {
-        const newAccumulatedGrad = tf.add(tf.mul(accumulatedGrad, this.rho), tf.mul(tf.square(gradient), 1 - this.rho));
-        const update = tf.mul(
-          tf.div(tf.sqrt(tf.add(accumulatedUpdate, this.epsilon)), tf.sqrt(tf.add(newAccumulatedGrad, this.epsilon))),
-          gradient,
-        );
-        accumulatedGrad.assign(newAccumulatedGrad);
-        accumulatedUpdate.assign(tf.add(tf.mul(accumulatedUpdate, this.rho), tf.mul(tf.square(update), 1 - this.rho)));
-        value.assign(tf.sub(value, tf.mul(update, this.learningRate)));
-      });
+    const registered = tf.engine().registeredVariables;
+    const pairs = entries.flatMap(([name, gradient]) => {
+      const variable = registered[name];
+      return variable && gradient ? [{ variable, gradient }] : [];
+    });
+    if (pairs.length === 0) {
+      return;
     }
+    const sizes = pairs.map(({ variable }) => variable.size);
+    const total = sizes.reduce((sum, size) => sum + size, 0);
+    if (this.#accumulatedGrad && this.#accumulatedGrad.size !== total) {
+      throw new Error(
+        `Error in AdadeltaOptimizer: its slots cover ${this.#accumulatedGrad.size} weights, but the gradients cover ${total}; ` +
+          'use one optimizer per model.',
+      );
+    }
+    this.#accumulatedGrad ??= tf.zeros([total]).variable(false);
+    this.#accumulatedUpdate ??= tf.zeros([total]).variable(false);
+    const accumulatedGrad = this.#accumulatedGrad;
+    const accumulatedUpdate = this.#accumulatedUpdate;
+
+    tf.tidy(() => {
+      const gradient = tf.concat(pairs.map((pair) => tf.reshape(pair.gradient, [-1])));
+      const newAccumulatedGrad = tf.add(tf.mul(accumulatedGrad, this.rho), tf.mul(tf.square(gradient), 1 - this.rho));
+      const update = tf.mul(
+        tf.div(tf.sqrt(tf.add(accumulatedUpdate, this.epsilon)), tf.sqrt(tf.add(newAccumulatedGrad, this.epsilon))),
+        gradient,
+      );
+      accumulatedGrad.assign(newAccumulatedGrad);
+      accumulatedUpdate.assign(tf.add(tf.mul(accumulatedUpdate, this.rho), tf.mul(tf.square(update), 1 - this.rho)));
+
+      const steps = tf.split(tf.mul(update, this.learningRate), sizes);
+      for (const [index, { variable }] of pairs.entries()) {
+        variable.assign(tf.sub(variable, tf.reshape(steps[index] as tf.Tensor, variable.shape)));
+      }
+    });
     this.incrementIterations();
   }
 
   override dispose(): void {
-    tf.dispose([...this.#accumulatedGrads, ...this.#accumulatedUpdates].map((slot) => slot.variable));
-    this.#accumulatedGrads = [];
-    this.#accumulatedUpdates = [];
+    tf.dispose([this.#accumulatedGrad, this.#accumulatedUpdate].filter((slot) => slot !== undefined));
+    this.#accumulatedGrad = undefined;
+    this.#accumulatedUpdate = undefined;
   }
 
   override async getWeights(): Promise<NamedTensor[]> {
-    const slots = [...this.#accumulatedGrads, ...this.#accumulatedUpdates];
-    return [await this.saveIterations(), ...slots.map((slot) => ({ name: slot.originalName, tensor: slot.variable }))];
+    const slots: NamedTensor[] = [];
+    if (this.#accumulatedGrad && this.#accumulatedUpdate) {
+      slots.push({ name: 'accum_grad', tensor: this.#accumulatedGrad });
+      slots.push({ name: 'accum_var', tensor: this.#accumulatedUpdate });
+    }
+    return [await this.saveIterations(), ...slots];
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const values = await this.extractIterations(weightValues);
-    const count = values.length / 2;
     this.dispose();
-    const toSlot = (item: NamedTensor): Slot => ({ originalName: item.name, variable: item.tensor.variable(false) });
-    this.#accumulatedGrads = values.slice(0, count).map(toSlot);
-    this.#accumulatedUpdates = values.slice(count).map(toSlot);
+    const [grad, update] = values;
+    if (grad && update) {
+      this.#accumulatedGrad = grad.tensor.variable(false);
+      this.#accumulatedUpdate = update.tensor.variable(false);
+    }
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -92,10 +109,6 @@ export class AdadeltaOptimizer extends tf.Optimizer {
   ): T {
     return new cls(config.learningRate, config.rho, config.epsilon);
   }
-}
-
-function zeroSlot(originalName: string, value: tf.Variable): Slot {
-  return { originalName, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
 }
 
 tf.serialization.registerClass(AdadeltaOptimizer);

@@ -116,8 +116,8 @@ describe('trainNet', () => {
     });
     const epoch = async (): Promise<void> => {
       for (let index = 0; index < 10; index += 1) {
-        const { x, y } = toBatchTensors(await sampler.nextBatch(32), 12, 2);
-        step(x, y);
+        const { x, y, labels } = toBatchTensors(await sampler.nextBatch(32), 12, 2);
+        step(x, y, labels);
         tf.dispose([x, y]);
       }
       await evaluate(model, store.read(), { task: 'detection', size: 12, numClasses: 2, batchSize: 32, limit: 100 });
