@@ -62,7 +62,7 @@ function run(command: string, args: string[]): void {
   }
 }
 
-/** The Keras peer process, answering one JSON line per request. */
+/** The Keras peer process, which writes one JSON line per request. */
 class KerasPeer {
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #lines: AsyncIterator<string>;

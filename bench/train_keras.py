@@ -1,6 +1,6 @@
 """Keras peer of bench/train.ts: trains the six cascade nets on random crops and reports samples/s.
 
-Reads one request per line on stdin, `<net> <steps> <batch_size>`, and answers each with one JSON line
+Reads one request per line on stdin, `<net> <steps> <batch_size>`, and writes one JSON line for each
 on stdout. Run by bench/train.ts with the Python of a venv that has tensorflow-cpu installed.
 """
 

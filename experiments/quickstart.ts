@@ -14,7 +14,7 @@ export default defineExperiment({
   trackers: [{ type: 'console' }, { type: 'local' }],
   data: {
     sources: [
-      // lfw_subset.npy holds 100 faces, then 100 crops of the same photographs without a face.
+      // lfw_subset.npy contains 100 faces, then 100 crops of the same photographs without a face.
       { type: 'npy-crops', name: 'lfw-faces', root: CROPS, faces: true, start: 0, end: 100 },
       { type: 'npy-crops', name: 'lfw-non-faces', root: CROPS, faces: false, start: 100, end: 200 },
       { type: 'backgrounds', name: 'skimage-backgrounds', root: path.join(QUICKSTART_DATA, 'backgrounds') },

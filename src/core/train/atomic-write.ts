@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-/** A sibling path for temporary output, unique per process and call. */
+/** Returns a sibling path for temporary output, unique per process and call. */
 export function temporarySibling(target: string): string {
   return path.join(
     path.dirname(target),

@@ -8,16 +8,16 @@ export interface BalancedSamplerOptions {
   numClasses: number;
   /** Labels present in the stream, as counted before training; batches draw from these alone. */
   classes: readonly number[];
-  /** Samples held across all class buffers; each class holds at most its share. */
+  /** Total samples in all class buffers; each class buffer keeps at most its share. */
   bufferSize: number;
   random: Random;
 }
 
 /**
  * Draws class-balanced batches from a stream that may not fit in memory. Samples are read into one
- * bounded shuffle buffer per class; a batch takes the same number of samples from every class that
- * has any (half positives and half negatives for detection, an even spread over the 45 patterns for
- * calibration), each picked at random from its buffer. When a class buffer is full, a new sample
+ * bounded shuffle buffer per class. A batch takes the same number of samples from every class in
+ * `classes`, each picked at random from its buffer: half positives and half negatives for detection,
+ * an even spread over the 45 patterns for calibration. When a class buffer is full, a new sample
  * replaces a random one in it, and the stream starts over when it ends, so rare classes repeat.
  */
 export class BalancedSampler {

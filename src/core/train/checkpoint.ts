@@ -19,7 +19,7 @@ export interface EpochRecord {
   metrics: Record<string, number>;
 }
 
-/** Where training stands: enough to continue after a kill. */
+/** Training progress: enough to continue after a kill. */
 export interface TrainState {
   /** Epoch in progress, 0-based. */
   epoch: number;
@@ -90,7 +90,7 @@ export async function saveCheckpoint(
   return path.join(root, name);
 }
 
-/** The newest complete checkpoint of a run, or undefined when it has none. */
+/** Finds the newest complete checkpoint of a run; undefined when it has none. */
 export async function findCheckpoint(runDir: string): Promise<string | undefined> {
   const root = path.join(runDir, RUN_FILES.checkpoints);
   try {

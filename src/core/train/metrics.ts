@@ -43,7 +43,7 @@ export class MetricAccumulator {
     this.#count += labels.length;
   }
 
-  /** The metrics, each name prefixed (`val_loss`); empty when no sample was added. */
+  /** Computes the metrics, each name prefixed (`val_loss`); empty when no sample was added. */
   result(prefix: string): Record<string, number> {
     if (this.#count === 0) {
       return {};

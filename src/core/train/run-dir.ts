@@ -40,7 +40,7 @@ export interface RunSummary {
   error?: string;
 }
 
-/** A new run id: UTC time to the second plus 4 random hex digits, so ids sort by start time. */
+/** Creates a run id: UTC time to the second plus 4 random hex digits, so ids sort by start time. */
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `${stamp}-${randomBytes(2).toString('hex')}`;

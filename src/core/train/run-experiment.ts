@@ -76,7 +76,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
   }
 }
 
-/** The newest run of an experiment that has a checkpoint and has not finished. */
+/** Finds the newest run of an experiment, which must have a checkpoint and must not have finished. */
 async function findRunToResume(experimentDir: string): Promise<string> {
   const ids = await listRunIds(experimentDir);
   const newest = ids.at(-1);

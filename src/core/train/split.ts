@@ -1,6 +1,6 @@
 import { Random } from './random.js';
 
-/** Which side of the validation split each group (source image) is on. */
+/** A validation split of groups (source images). */
 export interface GroupSplit {
   isValidation(group: string): boolean;
   trainGroups: number;
@@ -9,8 +9,8 @@ export interface GroupSplit {
 
 /**
  * Splits groups (source images), not crops, so that all crops of one face land on one side.
- * The groups are shuffled with the seed and the first `fraction` of them are held out; at least one
- * group is held out when the fraction is positive and there are two or more groups.
+ * The groups are shuffled with the seed, and the first `fraction` of them are held out. When the
+ * fraction is positive and there are two or more groups, at least one group is held out.
  */
 export function splitGroups(groups: readonly string[], fraction: number, seed: number): GroupSplit {
   const shuffled = new Random(seed).shuffle([...groups].sort());

@@ -19,7 +19,7 @@ import { evaluate } from './evaluate.js';
 import { writeModel } from './model-files.js';
 import { flattenParams } from './params.js';
 import { deriveSeed, Random } from './random.js';
-import { RUN_FILES } from './run-dir.js';
+import { newRunId, RUN_FILES } from './run-dir.js';
 import { buildStoreForConfig, checkStoreFitsModel, countTrainingLabels } from './sample-data.js';
 import { splitGroups } from './split.js';
 import { createTrainStep } from './train-step.js';
@@ -29,15 +29,15 @@ export interface TrainNetOptions {
   config: ResolvedConfig;
   /** Receives params, metrics and artifacts; its run must already be started. */
   tracker?: Tracker;
-  /** Run directory for the config, checkpoints and the final model. */
-  runDir: string;
+  /** Run directory for the config, checkpoints and the final model; `<runsDir>/<name>/<new run id>` by default. */
+  runDir?: string;
   /** Continue from the run directory's last checkpoint, if it has one. */
   resume?: boolean;
   /** Samples to train on; by default the store built from `config.data`. */
   store?: SampleStore;
 }
 
-/** What a finished training run produced. */
+/** The outcome of a finished training run. */
 export interface TrainResult {
   runDir: string;
   /** Folder of the final weights (`model.json` and `weights.bin`). */
@@ -56,9 +56,10 @@ export interface TrainResult {
  * the cascade experiment.
  */
 export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
-  const { container, config, runDir } = options;
+  const { container, config } = options;
   const logger = container.resolve(LOGGER);
-  const { seed } = container.resolve(RUNTIME);
+  const { seed, runsDir } = container.resolve(RUNTIME);
+  const runDir = options.runDir ?? path.join(runsDir, config.name, newRunId());
   const train = config.train;
 
   const modelPlugin = await createPlugin(container, 'model', config.model);
@@ -105,6 +106,7 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
     }
     await runEpochs({
       ...options,
+      runDir,
       logger,
       seed,
       store,
@@ -138,6 +140,7 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
 }
 
 interface EpochLoopOptions extends TrainNetOptions {
+  runDir: string;
   logger: Logger;
   seed: number;
   store: SampleStore;

@@ -10,8 +10,8 @@ export interface LocalResponseNormalizationArgs {
   trainable?: boolean;
 }
 
-// NOTE: Li et al. (2015) name only the 9-channel window. The other constants are Caffe's LRN defaults
-// (alpha 1 scaled by the window size, beta 0.75, k 1), which the original nets were trained with.
+// NOTE: Li et al. (2015) give only the 9-channel window. The bias, alpha and beta here are assumed
+// (alpha 1 divided by the window size, beta 0.75, bias 1), not taken from the paper.
 const DEFAULT_DEPTH_RADIUS = 4;
 const DEFAULT_BIAS = 1;
 const DEFAULT_ALPHA = 1 / 9;

@@ -1,6 +1,6 @@
-// The 48-net: conv 5x5x64, max-pool 3 s2, norm, conv 5x5x64, norm, max-pool 3 s2, FC 256, concatenated
-// with the frozen 24-net's FC 128 (on the input downscaled to 24x24) and that 24-net's own 12-net FC 16
-// (downscaled again to 12x12), then softmax over (non-face, face).
+// The 48-net: conv 5x5x64, max-pool 3 s2, norm, conv 5x5x64, norm, max-pool 3 s2, FC 256. Its FC 256 is
+// concatenated with the frozen 24-net's FC 128 on the input downscaled to 24x24, and with that 24-net's
+// own 12-net FC 16 on the input downscaled again to 12x12. A softmax over (non-face, face) follows.
 // Layer names: input, conv1, pool1, norm1, conv2, norm2, pool2, flatten, fc1; the frozen branches
 // net24_downscale, net24_conv1, net24_pool1, net24_flatten, net24_fc1 and net12_downscale, net12_conv1,
 // net12_pool1, net12_flatten, net12_fc1; then concat and output.

@@ -70,7 +70,7 @@ export function applyTrunk(input: tf.SymbolicTensor, options: TrunkOptions): tf.
     .apply(flat) as tf.SymbolicTensor;
 }
 
-/** The softmax layer `output` over `numClasses` classes. */
+/** Applies the softmax layer `output` over `numClasses` classes. */
 export function applyOutput(
   features: tf.SymbolicTensor,
   numClasses: number,
@@ -94,7 +94,7 @@ export function applyDownscale(input: tf.SymbolicTensor, prefix: string): tf.Sym
     .apply(input) as tf.SymbolicTensor;
 }
 
-/** The `input` layer: RGB crops of side `size`, float32 in [0, 1], NHWC. */
+/** Creates the `input` layer: RGB crops of side `size`, float32 in [0, 1], NHWC. */
 export function cropInput(size: number): tf.SymbolicTensor {
   return tf.input({ name: 'input', shape: [size, size, 3], dtype: 'float32' });
 }

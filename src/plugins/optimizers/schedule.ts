@@ -20,7 +20,7 @@ const exponentialSchedule = z
 export const scheduleSchema = z.discriminatedUnion('type', [stepSchedule, exponentialSchedule]);
 export type Schedule = z.output<typeof scheduleSchema>;
 
-/** The learning rate of `epoch` (0-based) under a schedule. */
+/** Computes the learning rate of `epoch` (0-based) under a schedule. */
 export function scheduledRate(initial: number, schedule: Schedule, epoch: number): number {
   if (schedule.type === 'step') {
     return initial * schedule.factor ** Math.floor(epoch / schedule.everyEpochs);

@@ -15,7 +15,7 @@ declare module '../../core/config/plugin-types.js' {
  * Shows training on the terminal: one progress bar per epoch with the loss, accuracy and samples per
  * second, and a line with the validation metrics at the end of each epoch. It reads the batch size
  * and steps per epoch from the params `train.batchSize` and `train.stepsPerEpoch`, and the epoch
- * from the `epoch` metric; validation metrics are those named `val_*`.
+ * from the `epoch` metric. Metrics named `val_*` end the epoch.
  */
 export class ConsoleTracker implements Tracker {
   readonly name = 'console';

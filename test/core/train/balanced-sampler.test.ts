@@ -8,7 +8,7 @@ function sample(label: number, index: number): Sample {
   return { size: 2, pixels: new Uint8Array(12).fill(index % 256), label, group: `g${index}` };
 }
 
-/** A stream that counts how often it was opened. */
+/** Creates a stream that counts how often it was opened. */
 function stream(samples: Sample[]): { open: () => AsyncIterable<Sample>; opened: () => number } {
   let opened = 0;
   return {

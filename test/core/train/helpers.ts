@@ -25,7 +25,7 @@ export const SMALL_DETECTION_DATA = {
   ],
 };
 
-/** A resolved config over the shared data with runs and caches in `dir`; `experiment` fields override. */
+/** Resolves a config over the shared data with runs and caches in `dir`; `experiment` fields override. */
 export async function testConfig(dir: string, experiment: Record<string, unknown>): Promise<ResolvedConfig> {
   return resolveConfigObject({
     project: {

@@ -91,7 +91,9 @@ describe('model plugins', () => {
     const first = await (await createModel({ type: 'net12' })).build();
     const second = await (await createModel({ type: 'net12' })).build();
     const [a, b] = [first.getLayer('conv1').getWeights()[0], second.getLayer('conv1').getWeights()[0]];
-    assert.ok(a && b && sameValues(a, b));
+    assert.ok(a);
+    assert.ok(b);
+    assert.ok(sameValues(a, b));
     first.dispose();
     second.dispose();
   });
@@ -100,7 +102,9 @@ describe('model plugins', () => {
     const glorot = await (await createModel({ type: 'net12' })).build();
     const he = await (await createModel({ type: 'net12', initializer: 'heNormal' })).build();
     const [a, b] = [glorot.getLayer('fc1').getWeights()[0], he.getLayer('fc1').getWeights()[0]];
-    assert.ok(a && b && !sameValues(a, b));
+    assert.ok(a);
+    assert.ok(b);
+    assert.ok(!sameValues(a, b));
     glorot.dispose();
     he.dispose();
   });
@@ -131,7 +135,9 @@ describe('model plugins', () => {
     assert.deepEqual(model.getLayer('concat').outputShape, [null, 128 + 16]);
     const copied = model.getLayer('net12_conv1').getWeights()[0];
     const original = net12.getLayer('conv1').getWeights()[0];
-    assert.ok(copied && original && sameValues(copied, original));
+    assert.ok(copied);
+    assert.ok(original);
+    assert.ok(sameValues(copied, original));
     assert.equal(model.getLayer('net12_fc1').trainable, false);
     assert.equal(model.getLayer('conv1').trainable, true);
     const trainable = model.trainableWeights.map((weight) => weight.originalName);
@@ -162,7 +168,9 @@ describe('model plugins', () => {
     for (const [name, source, sourceName] of pairs) {
       const copied = model.getLayer(name).getWeights()[0];
       const original = source.getLayer(sourceName).getWeights()[0];
-      assert.ok(copied && original && sameValues(copied, original), name);
+      assert.ok(copied, name);
+      assert.ok(original, name);
+      assert.ok(sameValues(copied, original), name);
       assert.equal(model.getLayer(name).trainable, false, name);
     }
     for (const net of [net12, net24, model]) {
