@@ -9,6 +9,11 @@ import { linkLatest, listRunIds, newRunId, readSummary, writeSummary } from './r
 import { TrackerGroup } from './tracker-group.js';
 import { trainNet } from './train-net.js';
 
+// Trackers get this long to close a run after Ctrl-C before the process exits.
+const SIGNAL_GRACE_MS = 5_000;
+// The shell's exit code for a process ended by SIGINT.
+const SIGNAL_EXIT_CODE = 130;
+
 export interface RunExperimentOptions {
   container: DependencyContainer;
   /** Continue the latest run of this experiment from its last checkpoint. */
@@ -46,6 +51,25 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
   });
   await writeSummary(runDir, { experiment: config.name, runId, status: 'RUNNING', startedAt });
 
+  // Ctrl-C or a termination request marks the run KILLED; its last checkpoint stays usable by --resume.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    logger.warn(`${signal} received: marking ${runDir} as KILLED; continue it with --resume`);
+    const ended = Promise.all([
+      writeSummary(runDir, {
+        experiment: config.name,
+        runId,
+        status: 'KILLED',
+        startedAt,
+        endedAt: new Date().toISOString(),
+      }),
+      tracker.endRun('KILLED'),
+    ]);
+    const timeout = new Promise((resolve) => setTimeout(resolve, SIGNAL_GRACE_MS));
+    void Promise.race([ended, timeout]).finally(() => process.exit(SIGNAL_EXIT_CODE));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
   try {
     const result = await trainNet({ container, config, tracker, runDir, resume: options.resume });
     await writeSummary(runDir, {
@@ -73,6 +97,9 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
     });
     await tracker.endRun('FAILED');
     throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

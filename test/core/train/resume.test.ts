@@ -12,11 +12,11 @@ const runsDir = path.join(dir, 'runs');
 const STEPS = 1500;
 const CHECKPOINT_EVERY = 25;
 
-function writeExperiment(): string {
+function writeExperiment(name = 'resume-net'): string {
   // .mts: outside a package with "type": "module", a .ts file would load as CommonJS.
-  const file = path.join(dir, 'resume-net.mts');
+  const file = path.join(dir, `${name}.mts`);
   const experiment = {
-    name: 'resume-net',
+    name,
     dataRoot: SHARED_DATA,
     cacheDir: path.join(dir, 'cache'),
     runsDir,
@@ -106,5 +106,25 @@ describe('cascade exp --resume', () => {
     const resumedFrom = restart >= 0 ? steps[restart] : steps.find((step) => step > killedAt);
     assert.equal(resumedFrom, killedAt + 5);
     assert.equal(steps.at(-1), STEPS);
+  });
+
+  it('marks a run KILLED on SIGINT', { timeout: 120_000 }, async () => {
+    const file = writeExperiment('interrupted-net');
+    const experimentDir = path.join(runsDir, 'interrupted-net');
+    const first = runCli(['exp', file]);
+    let pointer: string | undefined;
+    while (!pointer || !fs.existsSync(pointer)) {
+      await sleep(20);
+      const ids = fs.existsSync(experimentDir) ? fs.readdirSync(experimentDir) : [];
+      pointer = ids[0] ? path.join(experimentDir, ids[0], 'checkpoints', 'latest.json') : undefined;
+    }
+    first.child.kill('SIGINT');
+    assert.equal(await first.exit, 130);
+
+    const runDir = path.dirname(path.dirname(pointer));
+    assert.equal(readJson(path.join(runDir, 'summary.json')).status, 'KILLED');
+    const second = runCli(['exp', file, '--resume']);
+    assert.equal(await second.exit, 0);
+    assert.equal(readJson(path.join(runDir, 'summary.json')).status, 'FINISHED');
   });
 });
