@@ -11,6 +11,8 @@ export interface BalancedSamplerOptions {
   /** Total samples in all class buffers; each class buffer keeps at most its share. */
   bufferSize: number;
   random: Random;
+  /** Samples of the first pass to skip, so that short epochs start at different places in the stream. */
+  skip?: number;
 }
 
 /**
@@ -25,11 +27,13 @@ export class BalancedSampler {
   readonly #buffers: Sample[][];
   readonly #capacity: number;
   #iterator: AsyncIterator<Sample> | undefined;
+  #toSkip: number;
 
   constructor(options: BalancedSamplerOptions) {
     this.#options = options;
     this.#buffers = Array.from({ length: options.numClasses }, () => []);
     this.#capacity = Math.max(1, Math.ceil(options.bufferSize / options.numClasses));
+    this.#toSkip = options.skip ?? 0;
     if (options.classes.length === 0) {
       throw new CascadeError('The training split has no samples; check data.sources and train.validationFraction.');
     }
@@ -65,6 +69,10 @@ export class BalancedSampler {
     while (!done()) {
       this.#iterator ??= this.#options.open()[Symbol.asyncIterator]();
       const next = await this.#iterator.next();
+      if (this.#toSkip > 0 && !next.done) {
+        this.#toSkip -= 1;
+        continue;
+      }
       if (next.done) {
         this.#iterator = undefined;
         passEnds += 1;

@@ -118,6 +118,7 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
       isTraining,
       isValidation: split.isValidation,
       presentClasses: labelCounts.flatMap((count, label) => (count > 0 ? [label] : [])),
+      trainingSamples,
       stepsPerEpoch,
       state,
     });
@@ -152,6 +153,7 @@ interface EpochLoopOptions extends TrainNetOptions {
   isTraining: (group: string) => boolean;
   isValidation: (group: string) => boolean;
   presentClasses: number[];
+  trainingSamples: number;
   stepsPerEpoch: number;
   /** Updated in place as training goes on. */
   state: TrainState;
@@ -175,6 +177,9 @@ async function runEpochs(options: EpochLoopOptions): Promise<void> {
       classes: options.presentClasses,
       bufferSize: train.shuffleBufferSize,
       random: new Random(deriveSeed(options.seed, state.epoch)),
+      // Each epoch starts about where the previous one stopped reading, so that epochs shorter than a
+      // pass over the store do not all train on its first samples.
+      skip: (state.epoch * stepsPerEpoch * train.batchSize) % Math.max(options.trainingSamples, 1),
     });
     for (let skipped = 0; skipped < state.stepInEpoch; skipped += 1) {
       await sampler.nextBatch(train.batchSize);

@@ -78,6 +78,20 @@ describe('BalancedSampler', () => {
     assert.ok(source.opened() >= 4, `stream opened ${source.opened()} times`);
   });
 
+  it('skips the start of the first pass', async () => {
+    const samples = Array.from({ length: 100 }, (_, i) => sample(i % 2, i));
+    const sampler = new BalancedSampler({
+      ...stream(samples),
+      numClasses: 2,
+      classes: [0, 1],
+      bufferSize: 4,
+      random: new Random(6),
+      skip: 50,
+    });
+    const indices = (await sampler.nextBatch(4)).map((item) => Number(item.group.slice(1)));
+    assert.ok(Math.min(...indices) >= 50, indices.join(', '));
+  });
+
   it('draws the same batches for the same seed', async () => {
     const samples = Array.from({ length: 300 }, (_, i) => sample(i % 3 === 0 ? 1 : 0, i));
     const draw = async (seed: number): Promise<string[]> => {
