@@ -2,6 +2,7 @@
 // same 640x480 images at minimum face sizes 80 and 40. Prints images per second of both and the ratio.
 //
 //   node --import tsx bench/detect.ts [--model runs/cascade/latest] [--repeats 5] [--python /work/cache/cv-venv/bin/python]
+//     [--threshold12 p] [--threshold24 p] [--threshold48 p]   (default: the thresholds saved with the cascade)
 //
 // The Haar peer runs bench/detect-haar.py and needs opencv-python-headless 4.x (see that file).
 // Both sides time detection only: images are decoded (and converted to grey for Haar) beforehand.
@@ -34,6 +35,9 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'runs/cascade/latest' },
     repeats: { type: 'string', default: '5' },
     python: { type: 'string', default: '/work/cache/cv-venv/bin/python' },
+    threshold12: { type: 'string' },
+    threshold24: { type: 'string' },
+    threshold48: { type: 'string' },
   },
 });
 const repeats = Number(values.repeats);
@@ -63,6 +67,12 @@ function runHaar(minFace: number, files: string[]): { imagesPerSecond: number; o
   return JSON.parse(result.stdout.trim().split('\n').at(-1) as string);
 }
 
+function formatThresholds(thresholds: Record<string, number | undefined>): string {
+  return Object.entries(thresholds)
+    .map(([stage, value]) => `${stage} ${value === undefined ? 'default' : value.toPrecision(2)}`)
+    .join(', ');
+}
+
 async function main(): Promise<void> {
   await selectBackend('tensorflow', new Logger({ level: 'warn' }));
   const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'cascade-bench-'));
@@ -75,7 +85,14 @@ async function main(): Promise<void> {
     );
     try {
       for (const minFaceSize of MIN_FACE_SIZES) {
-        const detector = new CascadeDetector(cascade.nets, { ...cascade.detector, minFaceSize });
+        const thresholds = { ...cascade.detector.thresholds };
+        for (const stage of ['net12', 'net24', 'net48'] as const) {
+          const value = values[`threshold${stage.slice(3)}` as 'threshold12' | 'threshold24' | 'threshold48'];
+          if (value !== undefined) {
+            thresholds[stage] = Number(value);
+          }
+        }
+        const detector = new CascadeDetector(cascade.nets, { ...cascade.detector, thresholds, minFaceSize });
         detector.detect([images[0]!]); // warm-up: kernel selection and allocation
         let faces = 0;
         const started = process.hrtime.bigint();
@@ -89,7 +106,7 @@ async function main(): Promise<void> {
         const cnn = (repeats * images.length) / seconds;
         const haar = runHaar(minFaceSize, files);
         console.log(
-          `min face ${minFaceSize}: CNN cascade ${cnn.toFixed(1)} images/s (${(faces / (repeats * images.length)).toFixed(1)} faces/image), ` +
+          `min face ${minFaceSize}, thresholds ${formatThresholds(thresholds)}: CNN cascade ${cnn.toFixed(1)} images/s (${(faces / (repeats * images.length)).toFixed(1)} faces/image), ` +
             `OpenCV ${haar.opencv} Haar ${haar.imagesPerSecond.toFixed(1)} images/s (${haar.threads} threads); ` +
             `ratio CNN/Haar ${(cnn / haar.imagesPerSecond).toFixed(2)}`,
         );
