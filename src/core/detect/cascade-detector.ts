@@ -127,71 +127,101 @@ export class CascadeDetector {
   /**
    * Scans every pyramid level of one image with the fully convolutional 12-net and, when it is
    * given, the fully convolutional 12-calib net, whose output at the same position calibrates the
-   * window that the 12-net accepted there.
+   * window that the 12-net accepted there. The levels are stacked into one tall image, each
+   * starting at a row that is a multiple of the stride, so that each net runs once per image.
    */
   #scan(image: RgbImage, imageIndex: number): Window[] {
     const { windowSize } = this.#scanner;
+    const { stride } = this.options;
     const levels = pyramidLevels(image.width, image.height, {
       minFaceSize: this.options.minFaceSize,
       factor: this.options.pyramidFactor,
       windowSize,
     });
-    const threshold = this.options.thresholds.net12;
-    const calibration = this.#calibrationScanner;
-    const windows: Window[] = [];
+    if (levels.length === 0) {
+      return [];
+    }
+
+    const tops: number[] = [];
+    let height = 0;
+    for (const level of levels) {
+      tops.push(height);
+      height += Math.ceil(level.height / stride) * stride;
+    }
+    const width = (levels[0] as (typeof levels)[number]).width;
+    const stacked = new Float32Array(width * height * 3);
     // The first level is resampled from the image and the later, smaller ones from the first level,
     // which costs a fraction of reading the whole image again for each level.
     let source = image;
-
-    for (const [index, level] of levels.entries()) {
+    levels.forEach((level, index) => {
       const pixels = resampleBox(source, { x: 0, y: 0, w: source.width, h: source.height }, level.width, level.height);
       if (index === 0 && level.width < image.width) {
         source = { data: pixels, width: level.width, height: level.height, channels: 3 };
       }
-      const { rows, columns, faceProbabilities, patterns } = tf.tidy(() => {
-        const input = tf.tensor4d(
-          Float32Array.from(pixels, (value) => value / 255),
-          [1, level.height, level.width, 3],
-        );
-        const output = this.#scanner.predict(input, this.options.stride);
-        const face = output.slice([0, 0, 0, LABEL_FACE], [1, -1, -1, 1]);
-        return {
-          rows: output.shape[1],
-          columns: output.shape[2],
-          faceProbabilities: face.dataSync(),
-          patterns: calibration ? calibration.predict(input, this.options.stride).dataSync() : undefined,
-        };
-      });
+      for (let row = 0; row < level.height; row += 1) {
+        const from = row * level.width * 3;
+        const to = ((tops[index] as number) + row) * width * 3;
+        for (let k = 0; k < level.width * 3; k += 1) {
+          stacked[to + k] = (pixels[from + k] as number) / 255;
+        }
+      }
+    });
 
+    const { columns, faceProbabilities, input } = tf.tidy(() => {
+      const stackedInput = tf.tensor4d(stacked, [1, height, width, 3]);
+      const output = this.#scanner.predict(stackedInput, stride);
+      const face = output.slice([0, 0, 0, LABEL_FACE], [1, -1, -1, 1]);
+      return { columns: output.shape[2], faceProbabilities: face.dataSync(), input: tf.keep(stackedInput) };
+    });
+
+    const threshold = this.options.thresholds.net12;
+    const windows: Window[] = [];
+    const positions: number[] = [];
+    levels.forEach((level, index) => {
       // Window positions map back through the level's actual scale on each axis.
       const scaleX = level.width / image.width;
       const scaleY = level.height / image.height;
+      const firstRow = (tops[index] as number) / stride;
+      // Only windows that lie wholly inside the level count; the others read a neighbor level.
+      const rows = Math.floor((level.height - windowSize) / stride) + 1;
+      const levelColumns = Math.floor((level.width - windowSize) / stride) + 1;
       for (let row = 0; row < rows; row += 1) {
-        for (let column = 0; column < columns; column += 1) {
-          const position = row * columns + column;
-          const score = faceProbabilities[position] as number;
+        for (let column = 0; column < levelColumns; column += 1) {
+          const score = faceProbabilities[(firstRow + row) * columns + column] as number;
           if (score < threshold) {
             continue;
           }
-          let box: ScoredBox = {
-            x: (column * this.options.stride) / scaleX,
-            y: (row * this.options.stride) / scaleY,
-            w: windowSize / scaleX,
-            h: windowSize / scaleY,
-            score,
-          };
-          if (patterns) {
-            const classes = CALIBRATION_PATTERNS.length;
-            const pattern = averagePatterns(
-              patterns.subarray(position * classes, (position + 1) * classes),
-              this.options.calibrationThreshold,
-            );
-            box = pattern ? { ...applyCalibration(box, pattern), score } : box;
-          }
-          windows.push({ image: imageIndex, box });
+          positions.push(firstRow + row, column);
+          windows.push({
+            image: imageIndex,
+            box: {
+              x: (column * stride) / scaleX,
+              y: (row * stride) / scaleY,
+              w: windowSize / scaleX,
+              h: windowSize / scaleY,
+              score,
+            },
+          });
         }
       }
+    });
+
+    // The 12-calib net runs only where the 12-net accepted a window, on the same stacked image.
+    const calibration = this.#calibrationScanner;
+    if (calibration && windows.length > 0) {
+      const patterns = tf.tidy(() => calibration.predictAt(input, Int32Array.from(positions), stride).dataSync());
+      const classes = CALIBRATION_PATTERNS.length;
+      windows.forEach((window, index) => {
+        const pattern = averagePatterns(
+          patterns.subarray(index * classes, (index + 1) * classes),
+          this.options.calibrationThreshold,
+        );
+        if (pattern) {
+          window.box = { ...applyCalibration(window.box, pattern), score: window.box.score };
+        }
+      });
     }
+    input.dispose();
     return windows;
   }
 

@@ -23,6 +23,13 @@ export interface FullyConvolutionalNet {
    * dense layers' work at the positions in between.
    */
   predict(images: tf.Tensor4D, step?: number): tf.Tensor4D;
+  /**
+   * Predicts only at some positions of the map that `predict(image, step)` would return: `positions`
+   * holds row, column pairs. The dense layers run as matrix products on the gathered features, which
+   * costs far less than `predict` when few positions are needed and the dense layers are wide.
+   * Returns class probabilities [positions, classes]. Takes one image.
+   */
+  predictAt(image: tf.Tensor4D, positions: Int32Array, step?: number): tf.Tensor2D;
   /** Frees the reshaped dense kernels; the source model keeps its own weights. */
   dispose(): void;
 }
@@ -64,11 +71,17 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
   const windowSize = inputShape[1] as number;
 
   const steps: Step[] = [];
+  // The layers before `flatten`, and the layers after it as functions of a [windows, features] matrix.
+  const trunk: Step[] = [];
+  const head: Array<(x: tf.Tensor2D) => tf.Tensor2D> = [];
+  let flattenSeen = false;
   const owned: tf.Tensor[] = [];
   let stride = 1;
   // Shape [h, w, c] of the feature map entering `flatten`, once it has been seen.
   let flattenedShape: [number, number, number] | undefined;
   let denseSeen = false;
+  // Spatial size of the feature block that the first dense layer reads.
+  let firstDenseShape: [number, number] | undefined;
 
   for (const layer of model.layers) {
     const className = layer.getClassName();
@@ -83,10 +96,12 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
         const padding = config.padding as 'valid' | 'same';
         const act = activation(config.activation, layer.name);
         stride *= strides[0];
-        steps.push((x) => {
+        const step: Step = (x) => {
           const y = tf.conv2d(x, kernel as tf.Tensor4D, strides, padding);
           return act(bias ? tf.add(y, bias) : y);
-        });
+        };
+        steps.push(step);
+        trunk.push(step);
         break;
       }
       case 'MaxPooling2D':
@@ -95,16 +110,18 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
         const strides = pair(config.strides ?? config.poolSize);
         const padding = config.padding as 'valid' | 'same';
         stride *= strides[0];
-        steps.push((x) =>
+        const step: Step = (x) =>
           className === 'MaxPooling2D'
             ? tf.maxPool(x, poolSize, strides, padding)
-            : tf.avgPool(x, poolSize, strides, padding),
-        );
+            : tf.avgPool(x, poolSize, strides, padding);
+        steps.push(step);
+        trunk.push(step);
         break;
       }
       case 'Flatten': {
         const shape = (layer.input as tf.SymbolicTensor).shape;
         flattenedShape = [shape[1] as number, shape[2] as number, shape[3] as number];
+        flattenSeen = true;
         break;
       }
       case 'Dense': {
@@ -118,6 +135,9 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
         // The first dense layer reads the flattened map: its rows are in h, w, c order (NHWC), so it
         // reshapes to an [h, w, c, units] kernel. Later dense layers become 1x1 convolutions.
         const [h, w, c] = flattenedShape ?? [1, 1, kernel.shape[0] as number];
+        if (first) {
+          firstDenseShape = [h, w];
+        }
         flattenedShape = [1, 1, units];
         const convKernel = tf.reshape(kernel, [h, w, c, units]) as tf.Tensor4D;
         owned.push(convKernel);
@@ -127,10 +147,21 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
           const y = tf.conv2d(x, convKernel, first ? positionStride : 1, 'valid');
           return act(bias ? tf.add(y, bias) : y);
         });
+        head.push((x) => {
+          const y = tf.matMul(x, kernel as tf.Tensor2D);
+          // The activations work on any rank; the 4D type only documents their use on maps.
+          return act((bias ? tf.add(y, bias) : y) as unknown as tf.Tensor4D) as unknown as tf.Tensor2D;
+        });
         break;
       }
       case 'Activation': {
-        steps.push(activation(config.activation, layer.name));
+        const act = activation(config.activation, layer.name);
+        steps.push(act);
+        if (flattenSeen) {
+          head.push((x) => act(x as unknown as tf.Tensor4D) as unknown as tf.Tensor2D);
+        } else {
+          trunk.push(act);
+        }
         break;
       }
       default:
@@ -149,6 +180,34 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
         throw new CascadeError(`Scan step ${step} is not a multiple of the net's stride of ${stride} pixels.`);
       }
       return tf.tidy(() => steps.reduce((x, apply) => apply(x, step / stride), images));
+    },
+    predictAt(image, positions, step = stride) {
+      if (step % stride !== 0) {
+        throw new CascadeError(`Scan step ${step} is not a multiple of the net's stride of ${stride} pixels.`);
+      }
+      const [h, w] = firstDenseShape ?? [1, 1];
+      const count = positions.length / 2;
+      const ratio = step / stride;
+      // gatherND indices [count, h, w, 3]: batch 0, then the feature row and column of each block cell.
+      const indices = new Int32Array(count * h * w * 3);
+      let at = 0;
+      for (let i = 0; i < count; i += 1) {
+        const row = (positions[2 * i] as number) * ratio;
+        const column = (positions[2 * i + 1] as number) * ratio;
+        for (let dy = 0; dy < h; dy += 1) {
+          for (let dx = 0; dx < w; dx += 1) {
+            indices[at + 1] = row + dy;
+            indices[at + 2] = column + dx;
+            at += 3;
+          }
+        }
+      }
+      return tf.tidy(() => {
+        const features = trunk.reduce((x, apply) => apply(x, 1), image);
+        const blocks = tf.gatherND(features, tf.tensor4d(indices, [count, h, w, 3], 'int32'));
+        const flat = tf.reshape(blocks, [count, -1]) as tf.Tensor2D;
+        return head.reduce((x, apply) => apply(x), flat);
+      });
     },
     dispose() {
       for (const tensor of owned) {

@@ -320,3 +320,31 @@ describe('scan step', () => {
     net12.dispose();
   });
 });
+
+describe('scan at positions', () => {
+  test('gathered positions match the full map', async () => {
+    const calib12 = await singleNet('calib12', CALIB12, 45, 41);
+    const scanner = toFullyConvolutional(calib12);
+    tf.tidy(() => {
+      const input = tf.tensor4d(
+        Float32Array.from(randomImage(44, 36, 6).data, (v) => v / 255),
+        [1, 36, 44, 3],
+      );
+      const full = scanner.predict(input, 4);
+      const [, rows, columns] = full.shape;
+      const positions = Int32Array.from([0, 0, rows - 1, columns - 1, 2, 3, 1, 5]);
+      const gathered = scanner.predictAt(input, positions, 4);
+      assert.deepEqual(gathered.shape, [4, 45]);
+      for (let i = 0; i < 4; i += 1) {
+        const row = positions[2 * i] as number;
+        const column = positions[2 * i + 1] as number;
+        const expected = full.slice([0, row, column, 0], [1, 1, 1, 45]).reshape([45]);
+        const difference =
+          tf.max(tf.abs(tf.sub(expected, gathered.slice([i, 0], [1, 45]).reshape([45])))).dataSync()[0] ?? 1;
+        assert.ok(difference < 1e-5, `position ${row},${column}: max difference ${difference}`);
+      }
+    });
+    scanner.dispose();
+    calib12.dispose();
+  });
+});
