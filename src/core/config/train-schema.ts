@@ -36,7 +36,10 @@ export const trainSchema = z
     stepsPerEpoch: z.number().int().positive().optional(),
     /** Fraction of source images (not crops) held out for validation. */
     validationFraction: z.number().min(0).max(0.9).default(0.1),
-    /** Upper bound on validation samples evaluated per epoch; all of them by default. */
+    /**
+     * Upper bound on validation samples evaluated per epoch; all of them by default.
+     * NOTE: the bound keeps the first samples in store order, which come from the first sources.
+     */
     validationSamples: z.number().int().positive().optional(),
     /** Kernel initializer of every conv and dense layer. */
     initializer: z.enum(INITIALIZERS).default('glorotUniform'),
