@@ -25,7 +25,7 @@ export interface FullyConvolutionalNet {
   predict(images: tf.Tensor4D, step?: number): tf.Tensor4D;
   /**
    * Predicts only at some positions of the map that `predict(image, step)` would return: `positions`
-   * holds row, column pairs. The dense layers run as matrix products on the gathered features, which
+   * contains row, column pairs. The dense layers run as matrix products on the gathered features, which
    * costs far less than `predict` when few positions are needed and the dense layers are wide.
    * Returns class probabilities [positions, classes]. Takes one image.
    */

@@ -58,7 +58,7 @@ async function readManifest(directory: string): Promise<CascadeManifest | undefi
 export interface LoadCascadeOptions {
   /** Relative run directories resolve against this directory. */
   projectDir?: string;
-  /** Where `mlflow:<run id>` references are downloaded; `.cascade/cache` by default. */
+  /** Download folder for `mlflow:<run id>` references; `.cascade/cache` by default. */
   cacheDir?: string;
   logger?: Logger;
 }
