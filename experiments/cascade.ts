@@ -90,6 +90,6 @@ export default defineCascadeExperiment({
     recall24: 0.97,
   },
   mining: { sources: BACKGROUND_SOURCES, maxPerImage: 100 },
-  detector: { minFaceSize: 24, stride: 4, pyramidFactor: 0.8 },
+  detector: { minFaceSize: 40, stride: 4, pyramidFactor: 0.8 },
   evaluation: { fddb: { root: 'fddb', folds: [4, 5] } },
 });
