@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { useNativeReluGradient } from './native-relu-grad.js';
 
 // Probabilities are clipped before the log, as Keras does, so a confident mistake costs a finite loss.
 const PROBABILITY_EPSILON = 1e-7;
@@ -36,6 +37,7 @@ export function createTrainStep(
   optimizer: tf.Optimizer,
   options: TrainStepOptions,
 ): (x: tf.Tensor, y: tf.Tensor, labels: Int32Array) => StepResult {
+  useNativeReluGradient();
   const output = model.getLayer('output');
   const [outputKernel, outputBias] = output.trainableWeights.map((weight) => weight.read());
   if (!outputKernel || !outputBias) {
