@@ -8,7 +8,7 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
  * is updated before it scales the step. `tf.train.adadelta` in tfjs 4.22 divides by the previous
  * mean instead, so its first step is the raw gradient times the learning rate.
  *
- * All gradients are updated as one flat vector, so a step costs about 3n + 17 tensor ops for n
+ * All gradients are updated as one flat vector, so a step costs about 3n + 15 tensor ops for n
  * variables instead of about 13n. On the native backend every op has a fixed cost, which this saves
  * on the small nets.
  */
@@ -59,14 +59,14 @@ export class AdadeltaOptimizer extends tf.Optimizer {
     tf.tidy(() => {
       const gradient = tf.concat(pairs.map((pair) => tf.reshape(pair.gradient, [-1])));
       const newAccumulatedGrad = tf.add(tf.mul(accumulatedGrad, this.rho), tf.mul(tf.square(gradient), 1 - this.rho));
-      const update = tf.mul(
-        tf.div(tf.sqrt(tf.add(accumulatedUpdate, this.epsilon)), tf.sqrt(tf.add(newAccumulatedGrad, this.epsilon))),
-        gradient,
-      );
+      // One square root of the quotient instead of the quotient of two roots: one full-size op fewer.
+      const scale = tf.sqrt(tf.div(tf.add(accumulatedUpdate, this.epsilon), tf.add(newAccumulatedGrad, this.epsilon)));
+      const update = tf.mul(scale, gradient);
       accumulatedGrad.assign(newAccumulatedGrad);
       accumulatedUpdate.assign(tf.add(tf.mul(accumulatedUpdate, this.rho), tf.mul(tf.square(update), 1 - this.rho)));
 
-      const steps = tf.split(tf.mul(update, this.learningRate), sizes);
+      const step = this.learningRate === 1 ? update : tf.mul(update, this.learningRate);
+      const steps = tf.split(step, sizes);
       for (const [index, { variable }] of pairs.entries()) {
         variable.assign(tf.sub(variable, tf.reshape(steps[index] as tf.Tensor, variable.shape)));
       }
