@@ -48,11 +48,40 @@ export function findMlflowBinary(): MlflowBinary {
  * is no MLflow, so that a skipped run prints the reason.
  */
 export function mlflowSkipReason(): string | undefined {
+  if (process.env.CASCADE_TEST_MLFLOW_URI) {
+    return undefined;
+  }
   const binary = findMlflowBinary();
   if (binary.skipReason) {
     process.stderr.write(`skipping MLflow integration tests: ${binary.skipReason}\n`);
   }
   return binary.skipReason;
+}
+
+/** A tracking server that tests write to and read back from. */
+export interface TrackingServer {
+  readonly uri: string;
+  /** Stops the server if the test file started it; a server started by CI is left running. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Returns the server that `.ci/run` started (`CASCADE_TEST_MLFLOW_URI`), or starts one for this
+ * test file. Tests that stop and restart the server use `MlflowServer.start()` instead.
+ */
+export async function useTrackingServer(): Promise<TrackingServer> {
+  const external = process.env.CASCADE_TEST_MLFLOW_URI;
+  if (!external) {
+    return MlflowServer.start();
+  }
+  const uri = external.replace(/\/+$/, '');
+  const response = await fetch(`${uri}/health`, { signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => {
+    throw new Error(`CASCADE_TEST_MLFLOW_URI is ${uri}, but its /health request failed`, { cause: error });
+  });
+  if (!response.ok) {
+    throw new Error(`CASCADE_TEST_MLFLOW_URI is ${uri}, but /health returned HTTP ${response.status}`);
+  }
+  return { uri, dispose: async () => {} };
 }
 
 /** A running `mlflow server` owned by one test file. */

@@ -11,7 +11,7 @@ import { CALIB12, NET12 } from '../../../src/plugins/models/architectures.js';
 import { SingleNet } from '../../../src/plugins/models/single-net.js';
 import { artifactRootOf } from '../../../src/plugins/trackers/mlflow/artifact-paths.js';
 import { MlflowClient } from '../../../src/plugins/trackers/mlflow/client.js';
-import { MlflowServer, mlflowSkipReason } from '../../helpers/mlflow-server.js';
+import { mlflowSkipReason, type TrackingServer, useTrackingServer } from '../../helpers/mlflow-server.js';
 
 let directory: string;
 
@@ -74,12 +74,12 @@ describe('load cascade', () => {
 });
 
 describe('load cascade from MLflow', { skip: mlflowSkipReason() }, () => {
-  let server: MlflowServer;
+  let server: TrackingServer;
   before(async () => {
-    server = await MlflowServer.start();
+    server = await useTrackingServer();
   });
   after(async () => {
-    await server.stop();
+    await server.dispose();
     delete process.env.MLFLOW_TRACKING_URI;
   });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { endRunsOnSignal } from '../../../../src/plugins/trackers/mlflow/end-on-signal.js';
 import { flattenParams } from '../../../../src/plugins/trackers/mlflow/flatten.js';
-import { MlflowServer, mlflowSkipReason } from '../../../helpers/mlflow-server.js';
+import { mlflowSkipReason, type TrackingServer, useTrackingServer } from '../../../helpers/mlflow-server.js';
 import { makeTempDir, REPO_ROOT } from '../../../helpers/temp-dir.js';
 import {
   createTracker,
@@ -42,11 +42,11 @@ function seededBytes(length: number, seed: number): Buffer {
 }
 
 describe('MlflowTracker against a real MLflow server', { skip: mlflowSkipReason() }, () => {
-  let server: MlflowServer;
+  let server: TrackingServer;
   const tmp = makeTempDir('cascade-mlflow-test-');
 
   before(async () => {
-    server = await MlflowServer.start();
+    server = await useTrackingServer();
   });
 
   after(async () => {
