@@ -11,4 +11,10 @@ export interface Augmenter {
   /** Number of classes its labels index (2 for detection, 45 for calibration). */
   readonly numClasses: number;
   samples(images: AsyncIterable<AnnotatedImage>): AsyncIterable<Sample>;
+  /**
+   * Content the samples depend on beyond the augmenter's options, such as a digest of the trained
+   * nets a hard-negative miner runs. It joins the sample store's cache key, so that retraining an
+   * earlier net invalidates the stores built from it.
+   */
+  cacheKey?(): Promise<string>;
 }

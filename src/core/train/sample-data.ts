@@ -24,7 +24,11 @@ export async function buildStoreForConfig(
     augmenters,
     cacheDir: container.resolve(RUNTIME).cacheDir,
     logger: container.resolve(LOGGER),
-    key: { sources: config.data.sources, augmenters: config.data.augmenters },
+    key: {
+      sources: config.data.sources,
+      augmenters: config.data.augmenters,
+      inputs: await Promise.all(augmenters.map((augmenter) => augmenter.cacheKey?.() ?? null)),
+    },
   });
 }
 

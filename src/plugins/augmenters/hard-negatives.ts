@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import type { Augmenter } from '../../core/augmenter.js';
 import { CascadeDetector, DETECTION_STAGES, type DetectionStage } from '../../core/detect/cascade-detector.js';
@@ -69,6 +72,23 @@ export class HardNegativeMiner implements Augmenter {
     this.#logger = context.logger;
   }
 
+  /** Digest of the weight files of every run it mines with, so that a retrained net gives a new store. */
+  async cacheKey(): Promise<string> {
+    const hash = createHash('sha256');
+    for (const reference of this.#options.models) {
+      hash.update(`${reference}\0`);
+      if (reference.startsWith('mlflow:')) {
+        // MLflow run ids never point at other weights.
+        continue;
+      }
+      for (const file of await modelFiles(path.resolve(this.#projectDir, reference))) {
+        hash.update(file.relative);
+        hash.update(await fs.readFile(file.absolute));
+      }
+    }
+    return hash.digest('hex');
+  }
+
   async *samples(images: AsyncIterable<AnnotatedImage>): AsyncIterable<Sample> {
     const cascade = await loadCascade(this.#options.models, { projectDir: this.#projectDir });
     const detectorOptions = {
@@ -135,3 +155,22 @@ export const hardNegativesAugmenter = definePlugin({
       logger: context.logger,
     }),
 });
+
+/** Files inside `model/` folders under a run or cascade directory (links followed), sorted by path. */
+async function modelFiles(root: string): Promise<Array<{ relative: string; absolute: string }>> {
+  const found: Array<{ relative: string; absolute: string }> = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const absolute = path.join(dir, entry.name);
+      const stat = await fs.stat(absolute).catch(() => undefined);
+      if (stat?.isFile() && path.basename(dir) === 'model') {
+        found.push({ relative: path.relative(root, absolute), absolute });
+      } else if (stat?.isDirectory() && depth < 3 && entry.name !== 'checkpoints') {
+        await walk(absolute, depth + 1);
+      }
+    }
+  };
+  await walk(await fs.realpath(root).catch(() => root), 0);
+  return found;
+}

@@ -126,3 +126,46 @@ describe('hard-negative miner', () => {
     await assert.rejects(mine({ models: [path.join(directory, 'nowhere')] }), /Trained run ".*nowhere" not found/);
   });
 });
+
+describe('hard-negative miner cache key', () => {
+  function minerFor(models: string[]): HardNegativeMiner {
+    return new HardNegativeMiner(hardNegativesOptions.parse({ size: 24, models }), {
+      seed: 7,
+      projectDir: directory,
+      logger: new Logger({ level: 'silent' }),
+    });
+  }
+
+  test('changes when a latest link moves to a retrained run', async () => {
+    const retrained = path.join(directory, 'retrained-by-link');
+    await fs.cp(runDir, retrained, { recursive: true });
+    const weights = (await fs.readdir(path.join(retrained, 'model'))).find((name) => name.endsWith('.bin'));
+    assert.ok(weights, 'the saved run has a weights file');
+    const file = path.join(retrained, 'model', weights);
+    const bytes = await fs.readFile(file);
+    bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+    await fs.writeFile(file, bytes);
+
+    const link = path.join(directory, 'latest');
+    await fs.symlink(runDir, link);
+    const first = await minerFor([link]).cacheKey();
+    assert.equal(await minerFor([link]).cacheKey(), first);
+    await fs.rm(link);
+    await fs.symlink(retrained, link);
+    assert.notEqual(await minerFor([link]).cacheKey(), first);
+  });
+
+  test('changes when the weights of a mined run change', async () => {
+    const copy = path.join(directory, 'retrained-run');
+    await fs.cp(runDir, copy, { recursive: true });
+    const before = await minerFor([copy]).cacheKey();
+    const weights = (await fs.readdir(path.join(copy, 'model'))).find((name) => name.endsWith('.bin'));
+    assert.ok(weights, 'the saved run has a weights file');
+    const file = path.join(copy, 'model', weights);
+    const bytes = await fs.readFile(file);
+    bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+    await fs.writeFile(file, bytes);
+    const after = await minerFor([copy]).cacheKey();
+    assert.notEqual(after, before);
+  });
+});
