@@ -1,5 +1,6 @@
 // The 48-net: face / non-face on 48x48 crops, with the frozen features of the 24-net trained by
-// experiments/24net.ts (its latest finished run), which carries its own 12-net branch.
+// experiments/24net.ts (its latest finished run), which carries its own 12-net branch; run the
+// 12- and 24-stage experiments first.
 import { defineExperiment } from '../src/index.js';
 import { ALL_SOURCES } from './common/data.js';
 import { ADADELTA } from './common/optimizer.js';
@@ -9,10 +10,16 @@ export default defineExperiment({
   description: 'Last detection stage: 48-net with the frozen 24-net and 12-net features.',
   data: {
     sources: ALL_SOURCES,
-    // TODO: draw negatives from the windows that pass the 24-net stage (hard negatives) once the miner exists.
     augmenters: [
       { type: 'positives', size: 48, mirror: true },
       { type: 'negatives', size: 48, windowsPerImage: 40 },
+      // Hard negatives: background windows that pass the trained 12- and 24-stages with their calibration nets.
+      {
+        type: 'hard-negatives',
+        size: 48,
+        models: ['runs/12net/latest', 'runs/12cal/latest', 'runs/24net/latest', 'runs/24cal/latest'],
+        maxPerImage: 100,
+      },
     ],
   },
   model: { type: 'net48', net24: 'runs/24net/latest' },

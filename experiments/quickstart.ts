@@ -11,7 +11,6 @@ const CROPS = path.join(QUICKSTART_DATA, 'lfw_subset.npy');
 export default defineExperiment({
   name: 'quickstart',
   description: '12-net on the LFW subset and the face-free images of scikit-image.',
-  trackers: [{ type: 'console' }, { type: 'local' }],
   data: {
     sources: [
       // lfw_subset.npy contains 100 faces, then 100 crops of the same photographs without a face.
