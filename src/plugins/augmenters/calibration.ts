@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import type { Augmenter } from '../../core/augmenter.js';
-import { CALIBRATION_PATTERNS, shiftForPattern, squareAround } from '../../core/geometry.js';
+import { CALIBRATION_PATTERNS, shiftForPattern } from '../../core/geometry.js';
 import { cropAndResizeMany } from '../../core/image/index.js';
 import type { Logger } from '../../core/logger.js';
 import { definePlugin } from '../../core/registry.js';
 import type { AnnotatedImage, Sample } from '../../core/types.js';
-import { augmenterBaseOptions, decodeImages, groupOf, isUsableBox } from './common.js';
-import { centeredSquare } from './positives.js';
+import { augmenterBaseOptions, faceSquares } from './common.js';
 
 export const calibrationOptions = augmenterBaseOptions
   .extend({
@@ -41,36 +40,19 @@ export class CalibrationShifter implements Augmenter {
   }
 
   async *samples(images: AsyncIterable<AnnotatedImage>): AsyncIterable<Sample> {
-    const skipped: Array<{ item: string; reason: string }> = [];
-    const decoded = decodeImages(images, {
+    const faces = faceSquares(images, {
       augmenter: this.name,
       logger: this.#logger,
       sources: this.#options.sources,
-      accept: (image) => !image.faceFree && image.faces.length > 0,
+      minFaceSize: this.#options.minFaceSize,
     });
-
-    for await (const { image, rgb } of decoded) {
-      const group = groupOf(image);
-      for (const [index, face] of image.faces.entries()) {
-        if (face.ignore || Math.max(face.box.w, face.box.h) < this.#options.minFaceSize) {
-          continue;
-        }
-        if (!isUsableBox(face.box, rgb.width, rgb.height)) {
-          skipped.push({
-            item: `${group} face ${index}`,
-            reason: `box ${JSON.stringify(face.box)} is empty or outside the ${rgb.width}x${rgb.height} image`,
-          });
-          continue;
-        }
-        const square = image.crop ? centeredSquare(rgb.width, rgb.height) : squareAround(face.box);
-        const windows = CALIBRATION_PATTERNS.map((pattern) => shiftForPattern(square, pattern));
-        const crops = cropAndResizeMany(rgb, windows, this.size);
-        for (const [label, pixels] of crops.entries()) {
-          yield { size: this.size, label, group, pixels };
-        }
+    for await (const { rgb, group, square } of faces) {
+      const windows = CALIBRATION_PATTERNS.map((pattern) => shiftForPattern(square, pattern));
+      const crops = cropAndResizeMany(rgb, windows, this.size);
+      for (const [label, pixels] of crops.entries()) {
+        yield { size: this.size, label, group, pixels };
       }
     }
-    this.#logger.warnSkipped('faces with unusable boxes (augmenter "calibration")', skipped);
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { squareAround } from '../../core/geometry.js';
 import { loadRgb, type RgbImage } from '../../core/image/index.js';
 import type { Logger } from '../../core/logger.js';
 import type { AnnotatedImage, Box } from '../../core/types.js';
@@ -106,4 +107,56 @@ export function seededRandom(seed: number, key: string): Random {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Returns the largest square centered in a width x height image. */
+export function centeredSquare(width: number, height: number): Box {
+  const side = Math.min(width, height);
+  return { x: (width - side) / 2, y: (height - side) / 2, w: side, h: side };
+}
+
+/** A face to crop: its decoded image, its sample group and the square around it. */
+export interface FaceSquare {
+  rgb: RgbImage;
+  group: string;
+  square: Box;
+}
+
+/**
+ * Yields the square around every usable face of the images that contain faces. Crop images (a
+ * folder of face crops) give the largest centered square, because a crop is already framed
+ * around its face and padding it would add black bars. Ignored faces and faces smaller than
+ * `minFaceSize` on their longer side are left out; boxes that are empty or outside the image
+ * are reported in one warning at the end.
+ */
+export async function* faceSquares(
+  images: AsyncIterable<AnnotatedImage>,
+  options: { augmenter: string; logger: Logger; sources?: readonly string[]; minFaceSize: number },
+): AsyncIterable<FaceSquare> {
+  const skipped: Array<{ item: string; reason: string }> = [];
+  const decoded = decodeImages(images, {
+    augmenter: options.augmenter,
+    logger: options.logger,
+    sources: options.sources,
+    accept: (image) => !image.faceFree && image.faces.length > 0,
+  });
+
+  for await (const { image, rgb } of decoded) {
+    const group = groupOf(image);
+    for (const [index, face] of image.faces.entries()) {
+      if (face.ignore || Math.max(face.box.w, face.box.h) < options.minFaceSize) {
+        continue;
+      }
+      if (!isUsableBox(face.box, rgb.width, rgb.height)) {
+        skipped.push({
+          item: `${group} face ${index}`,
+          reason: `box ${JSON.stringify(face.box)} is empty or outside the ${rgb.width}x${rgb.height} image`,
+        });
+        continue;
+      }
+      const square = image.crop ? centeredSquare(rgb.width, rgb.height) : squareAround(face.box);
+      yield { rgb, group, square };
+    }
+  }
+  options.logger.warnSkipped(`faces with unusable boxes (augmenter "${options.augmenter}")`, skipped);
 }

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { Augmenter } from '../../core/augmenter.js';
-import { squareAround } from '../../core/geometry.js';
 import { cropAndResize } from '../../core/image/index.js';
 import type { Logger } from '../../core/logger.js';
 import { definePlugin } from '../../core/registry.js';
-import { type AnnotatedImage, type Box, LABEL_FACE, type Sample } from '../../core/types.js';
-import { augmenterBaseOptions, decodeImages, groupOf, isUsableBox } from './common.js';
+import { type AnnotatedImage, LABEL_FACE, type Sample } from '../../core/types.js';
+import { augmenterBaseOptions, faceSquares } from './common.js';
 
 export const positivesOptions = augmenterBaseOptions
   .extend({
@@ -41,36 +40,19 @@ export class PositiveCropper implements Augmenter {
   }
 
   async *samples(images: AsyncIterable<AnnotatedImage>): AsyncIterable<Sample> {
-    const skipped: Array<{ item: string; reason: string }> = [];
-    const decoded = decodeImages(images, {
+    const faces = faceSquares(images, {
       augmenter: this.name,
       logger: this.#logger,
       sources: this.#options.sources,
-      accept: (image) => !image.faceFree && image.faces.length > 0,
+      minFaceSize: this.#options.minFaceSize,
     });
-
-    for await (const { image, rgb } of decoded) {
-      const group = groupOf(image);
-      for (const [index, face] of image.faces.entries()) {
-        if (face.ignore || Math.max(face.box.w, face.box.h) < this.#options.minFaceSize) {
-          continue;
-        }
-        if (!isUsableBox(face.box, rgb.width, rgb.height)) {
-          skipped.push({
-            item: `${group} face ${index}`,
-            reason: `box ${JSON.stringify(face.box)} is empty or outside the ${rgb.width}x${rgb.height} image`,
-          });
-          continue;
-        }
-        const square = image.crop ? centeredSquare(rgb.width, rgb.height) : squareAround(face.box);
-        const pixels = cropAndResize(rgb, square, this.size);
-        yield { size: this.size, label: LABEL_FACE, group, pixels };
-        if (this.#options.mirror) {
-          yield { size: this.size, label: LABEL_FACE, group, pixels: mirrorCrop(pixels, this.size) };
-        }
+    for await (const { rgb, group, square } of faces) {
+      const pixels = cropAndResize(rgb, square, this.size);
+      yield { size: this.size, label: LABEL_FACE, group, pixels };
+      if (this.#options.mirror) {
+        yield { size: this.size, label: LABEL_FACE, group, pixels: mirrorCrop(pixels, this.size) };
       }
     }
-    this.#logger.warnSkipped('faces with unusable boxes (augmenter "positives")', skipped);
   }
 }
 
@@ -84,12 +66,6 @@ export function mirrorCrop(pixels: Uint8Array, size: number): Uint8Array {
     }
   }
   return mirrored;
-}
-
-/** Returns the largest square centered in a width x height image. */
-export function centeredSquare(width: number, height: number): Box {
-  const side = Math.min(width, height);
-  return { x: (width - side) / 2, y: (height - side) / 2, w: side, h: side };
 }
 
 export const positivesAugmenter = definePlugin({
