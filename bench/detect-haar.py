@@ -3,8 +3,8 @@
 Needs opencv-python-headless 4.x, whose wheel ships haarcascade_frontalface_default.xml under
 cv2/data/ (the 5.x wheels ship no cascade files):
 
-    python3 -m venv /work/cache/cv-venv
-    /work/cache/cv-venv/bin/pip install "opencv-python-headless<5" numpy
+    python3 -m venv ~/.cache/cascade/cv-venv
+    ~/.cache/cascade/cv-venv/bin/pip install "opencv-python-headless<5" numpy
 
 Modes:
     fddb <fddb-root> <folds> <out-file> [min-face]

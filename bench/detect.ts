@@ -1,10 +1,11 @@
 // Detection speed of the CNN cascade against OpenCV's Haar frontal-face cascade, in one run, on the
 // same 640x480 images at minimum face sizes 80 and 40. Prints images per second of both and the ratio.
 //
-//   node --import tsx bench/detect.ts [--model runs/cascade/latest] [--repeats 5] [--python /work/cache/cv-venv/bin/python]
+//   node --import tsx bench/detect.ts [--model runs/cascade/latest] [--repeats 5] [--python PATH]
 //     [--threshold12 p] [--threshold24 p] [--threshold48 p]   (default: the thresholds saved with the cascade)
 //
-// The Haar peer runs bench/detect-haar.py and needs opencv-python-headless 4.x (see that file).
+// The Haar peer runs bench/detect-haar.py with --python, $CASCADE_BENCH_PYTHON or the venv
+// ~/.cache/cascade/cv-venv, created from PyPI with opencv-python-headless 4.x when missing.
 // Both sides time detection only: images are decoded (and converted to grey for Haar) beforehand.
 // NOTE: both libraries use their default thread pools, so the figures are for the whole machine, not one core.
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { CascadeDetector } from '../src/core/detect/cascade-detector.js';
 import { loadCascade } from '../src/core/detect/load-cascade.js';
 import { decodeRgbFile } from '../src/core/image/index.js';
 import { Logger } from '../src/core/logger.js';
+import { opencvPython } from './opencv-python.js';
 
 const WIDTH = 640;
 const HEIGHT = 480;
@@ -34,7 +36,7 @@ const { values } = parseArgs({
   options: {
     model: { type: 'string', default: 'runs/cascade/latest' },
     repeats: { type: 'string', default: '5' },
-    python: { type: 'string', default: '/work/cache/cv-venv/bin/python' },
+    python: { type: 'string' },
     threshold12: { type: 'string' },
     threshold24: { type: 'string' },
     threshold48: { type: 'string' },
@@ -55,13 +57,17 @@ async function prepareImages(directory: string): Promise<string[]> {
 
 function runHaar(minFace: number, files: string[]): { imagesPerSecond: number; opencv: string; threads: number } {
   const script = path.join(import.meta.dirname, 'detect-haar.py');
-  const result = spawnSync(values.python as string, [script, 'bench', String(minFace), String(repeats), ...files], {
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    values.python ?? opencvPython(),
+    [script, 'bench', String(minFace), String(repeats), ...files],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) {
     throw new Error(
-      `The Haar peer failed (${values.python} ${script}): ${result.stderr || result.error?.message}. ` +
-        'Install it with: python3 -m venv /work/cache/cv-venv && /work/cache/cv-venv/bin/pip install "opencv-python-headless<5" numpy',
+      `The Haar peer failed (${values.python ?? opencvPython()} ${script}): ${result.stderr || result.error?.message}. ` +
+        'It needs opencv-python-headless 4.x and numpy: pass --python, or delete ~/.cache/cascade/cv-venv to recreate it.',
     );
   }
   return JSON.parse(result.stdout.trim().split('\n').at(-1) as string);

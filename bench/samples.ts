@@ -4,8 +4,8 @@
 //
 // Usage: node bin/run-ts.mjs bench/samples.ts [--repeats N]
 // The peer needs opencv-python-headless and numpy. The script uses the Python of
-// $CASCADE_BENCH_PYTHON, or else of the venv ../cache/cv-venv, which it creates and fills from
-// PyPI with pip when it is missing.
+// $CASCADE_BENCH_PYTHON, or else of the venv ~/.cache/cascade/cv-venv, which it creates and fills
+// from PyPI with pip when it is missing (bench/opencv-python.ts).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,28 +17,15 @@ import type { AnnotatedImage } from '../src/core/types.js';
 import { CalibrationShifter } from '../src/plugins/augmenters/calibration.js';
 import { PositiveCropper } from '../src/plugins/augmenters/positives.js';
 import { FddbSource } from '../src/plugins/sources/fddb.js';
+import { opencvPython } from './opencv-python.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const SHARED_DATA = path.resolve(REPO, '../shared/data');
-const VENV = path.resolve(REPO, '../cache/cv-venv');
 const SIZES = [12, 24, 48] as const;
 const repeatsFlag = process.argv.indexOf('--repeats');
 const REPEATS = repeatsFlag > 0 ? Number(process.argv[repeatsFlag + 1]) : 3;
 
 const logger = new Logger({ level: 'warn' });
-
-function peerPython(): string {
-  if (process.env.CASCADE_BENCH_PYTHON) {
-    return process.env.CASCADE_BENCH_PYTHON;
-  }
-  const python = path.join(VENV, 'bin', 'python');
-  if (!fs.existsSync(python)) {
-    process.stderr.write(`creating ${VENV} with opencv-python-headless and numpy from PyPI\n`);
-    run('python3', ['-m', 'venv', VENV]);
-    run(python, ['-m', 'pip', 'install', '--quiet', 'opencv-python-headless', 'numpy']);
-  }
-  return python;
-}
 
 function run(command: string, args: string[]): string {
   const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -99,7 +86,7 @@ fs.writeFileSync(jobFile, JSON.stringify(job));
 
 // Each round runs every task once in cascade and once in the peer, back to back, so that load
 // from other processes on the machine affects both sides alike. The best round of each counts.
-const python = peerPython();
+const python = opencvPython();
 const peerScript = path.join(REPO, 'bench/samples_peer.py');
 const ours: Record<string, { count: number; rate: number }> = {};
 const theirs: Record<string, { count: number; rate: number }> = {};

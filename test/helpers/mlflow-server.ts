@@ -10,15 +10,20 @@ import path from 'node:path';
 const STARTUP_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 const POLL_INTERVAL_MS = 250;
-// Fallback for development machines where MLflow was installed into this venv.
-const DEV_VENV_BINARY = '/work/cache/mlflow-venv/bin/mlflow';
+// The venv that .ci/run installs MLflow into, used when neither CASCADE_MLFLOW_BIN nor PATH has one.
+const DEV_VENV_BINARY = path.join(
+  process.env.CASCADE_CACHE_HOME ?? path.join(os.homedir(), '.cache', 'cascade'),
+  'mlflow-venv',
+  'bin',
+  'mlflow',
+);
 
 /** Where the `mlflow` executable was found, or why there is none. */
 export type MlflowBinary = { path: string; skipReason?: undefined } | { path?: undefined; skipReason: string };
 
 /**
  * Finds the `mlflow` executable: `CASCADE_MLFLOW_BIN` (set by CI), then `mlflow` on PATH, then the
- * development venv. Without one, `skipReason` gives the reason, for `describe(..., { skip })`.
+ * venv of .ci/run (~/.cache/cascade/mlflow-venv). Without one, `skipReason` gives the reason, for `describe(..., { skip })`.
  */
 export function findMlflowBinary(): MlflowBinary {
   const fromEnv = process.env.CASCADE_MLFLOW_BIN;
