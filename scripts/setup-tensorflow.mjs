@@ -8,6 +8,7 @@
 // upstream script build the addon from source with node-gyp.
 //
 // Usage: node scripts/setup-tensorflow.mjs [--gpu] [--force] [--skip-download]
+// CASCADE_SETUP_DEBUG=1 prints the full output of the failed upstream download.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -75,10 +76,20 @@ function runUpstreamInstall(dir) {
   const result = spawnSync(process.execPath, ['scripts/install.js', gpu ? 'gpu' : 'cpu', 'download'], {
     cwd: dir,
     env: buildEnv(dir),
-    stdio: 'inherit',
+    encoding: 'utf8',
     timeout: UPSTREAM_TIMEOUT_MS,
   });
-  return result.status === 0;
+  if (result.status === 0) {
+    return true;
+  }
+  // Keep the expected failure on closed networks to one line; the full output is in the debug log.
+  const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`;
+  const reason = output.split('\n').find((line) => /^\w*Error:/.test(line.trim())) ?? `exit code ${result.status}`;
+  log(`the upstream download failed: ${reason.trim()}`);
+  if (process.env.CASCADE_SETUP_DEBUG) {
+    process.stderr.write(output);
+  }
+  return false;
 }
 
 function cacheDir() {

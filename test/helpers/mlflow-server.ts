@@ -10,20 +10,24 @@ import path from 'node:path';
 const STARTUP_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 15_000;
 const POLL_INTERVAL_MS = 250;
-// The venv that .ci/run installs MLflow into, used when neither CASCADE_MLFLOW_BIN nor PATH has one.
-const DEV_VENV_BINARY = path.join(
-  process.env.CASCADE_CACHE_HOME ?? path.join(os.homedir(), '.cache', 'cascade'),
-  'mlflow-venv',
-  'bin',
-  'mlflow',
-);
+// Venvs checked when neither CASCADE_MLFLOW_BIN nor PATH has MLflow: the one docs/mlflow.md
+// creates in the repository, and the one .ci/run creates.
+const VENV_BINARIES = [
+  path.resolve(import.meta.dirname, '..', '..', '.cascade', 'mlflow-venv', 'bin', 'mlflow'),
+  path.join(
+    process.env.CASCADE_CACHE_HOME ?? path.join(os.homedir(), '.cache', 'cascade'),
+    'mlflow-venv',
+    'bin',
+    'mlflow',
+  ),
+];
 
 /** Where the `mlflow` executable was found, or why there is none. */
 export type MlflowBinary = { path: string; skipReason?: undefined } | { path?: undefined; skipReason: string };
 
 /**
- * Finds the `mlflow` executable: `CASCADE_MLFLOW_BIN` (set by CI), then `mlflow` on PATH, then the
- * venv of .ci/run (~/.cache/cascade/mlflow-venv). Without one, `skipReason` gives the reason, for `describe(..., { skip })`.
+ * Finds the `mlflow` executable: `CASCADE_MLFLOW_BIN` (set by CI), then `mlflow` on PATH, then
+ * `.cascade/mlflow-venv` in the repository, then `~/.cache/cascade/mlflow-venv`. Without one, `skipReason` gives the reason, for `describe(..., { skip })`.
  */
 export function findMlflowBinary(): MlflowBinary {
   const fromEnv = process.env.CASCADE_MLFLOW_BIN;
@@ -39,8 +43,9 @@ export function findMlflowBinary(): MlflowBinary {
       return { path: candidate };
     }
   }
-  if (isExecutable(DEV_VENV_BINARY)) {
-    return { path: DEV_VENV_BINARY };
+  const venvBinary = VENV_BINARIES.find(isExecutable);
+  if (venvBinary) {
+    return { path: venvBinary };
   }
   return {
     skipReason:

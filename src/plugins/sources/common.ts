@@ -22,7 +22,7 @@ export async function requirePath(target: string, kind: 'file' | 'folder', what:
   const stat = await fs.stat(target).catch(() => undefined);
   if (!stat) {
     throw new CascadeError(
-      `${what} not found: ${target}. Check the source's "root" (relative paths resolve against dataRoot).`,
+      `${what} not found: ${target}. Check the source's "root" (in experiment files, relative paths resolve against dataRoot; on the command line, against the current folder).`,
     );
   }
   if (kind === 'file' && !stat.isFile()) {
