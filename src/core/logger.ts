@@ -7,6 +7,8 @@ const PROGRESS_LOG_INTERVAL_MS = 5_000;
 // An interactive bar is redrawn at most this often.
 const PROGRESS_REDRAW_INTERVAL_MS = 100;
 const BAR_WIDTH = 24;
+// Elapsed seconds before a progress line shows a rate.
+const MIN_RATE_SECONDS = 0.5;
 
 export interface LoggerOptions {
   level?: LogLevel;
@@ -143,7 +145,9 @@ class ProgressBar implements Progress {
     } else {
       parts.push(`${this.#count}`);
     }
-    parts.push(`${formatRate(rate)} ${this.#unit}/s`, `${seconds.toFixed(1)} s`);
+    // A rate over the first fraction of a second is noise (one batch in a millisecond), so it waits.
+    const rateText = seconds >= MIN_RATE_SECONDS || final ? formatRate(rate) : '-';
+    parts.push(`${rateText} ${this.#unit}/s`, `${seconds.toFixed(1)} s`);
     for (const [key, value] of Object.entries(this.#fields)) {
       parts.push(`${key}=${typeof value === 'number' ? formatNumber(value) : value}`);
     }

@@ -12,6 +12,7 @@ import { Logger } from '../logger.js';
 import type { PluginRegistry } from '../registry.js';
 import type { Tracker } from '../tracker.js';
 import { linkLatest, newRunId, writeSummary } from '../train/run-dir.js';
+import { handleTermination } from '../train/termination.js';
 import { TrackerGroup } from '../train/tracker-group.js';
 import { trainNet } from '../train/train-net.js';
 import { CascadeDetector } from './cascade-detector.js';
@@ -146,6 +147,22 @@ export async function runCascadeExperiment(options: CascadeExperimentOptions): P
 
   const runDirs: Partial<Record<CascadeNet, string>> = {};
   let detector: DetectorOptions = { ...config.detector };
+  // Ctrl-C or a termination request marks the parent run and the net in training KILLED.
+  const training: { child?: Tracker } = {};
+  const stopHandling = handleTermination((signal) => {
+    logger.warn(`${signal} received: marking ${runDir} as KILLED`);
+    return Promise.all([
+      writeSummary(runDir, {
+        experiment: config.name,
+        runId,
+        status: 'KILLED',
+        startedAt,
+        endedAt: new Date().toISOString(),
+      }),
+      training.child?.endRun('KILLED'),
+      parent.endRun('KILLED'),
+    ]);
+  }, logger);
   try {
     const heldOut = await readHeldOut(baseContainer, config);
     logger.info(
@@ -163,6 +180,7 @@ export async function runCascadeExperiment(options: CascadeExperimentOptions): P
         runDir,
         registry: options.registry,
         logger,
+        training,
       });
 
       if (net === 'calib12' || net === 'calib24') {
@@ -219,6 +237,8 @@ export async function runCascadeExperiment(options: CascadeExperimentOptions): P
     });
     await parent.endRun('FAILED');
     throw error;
+  } finally {
+    stopHandling();
   }
 }
 
@@ -232,6 +252,8 @@ interface TrainCascadeNetOptions {
   runDir: string;
   registry: PluginRegistry;
   logger: Logger;
+  /** Holds the child run of the net in training, for the termination handler. */
+  training: { child?: Tracker };
 }
 
 /** Trains one net as a child run in `<parent run>/<net>` and returns that directory. */
@@ -246,6 +268,7 @@ async function trainCascadeNet(options: TrainCascadeNetOptions): Promise<string>
     runDir: childDir,
     tags: { net },
   });
+  options.training.child = child;
   const startedAt = new Date().toISOString();
   logger.info(`cascade: training ${net}`);
   try {
@@ -265,6 +288,8 @@ async function trainCascadeNet(options: TrainCascadeNetOptions): Promise<string>
   } catch (error) {
     await child.endRun('FAILED');
     throw new CascadeError(`Training the ${net} of cascade "${config.name}" failed.`, { cause: error });
+  } finally {
+    options.training.child = undefined;
   }
 }
 

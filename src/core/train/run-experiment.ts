@@ -6,13 +6,9 @@ import { CONFIG, LOGGER, RUNTIME } from '../tokens.js';
 import type { Tracker } from '../tracker.js';
 import { findCheckpoint } from './checkpoint.js';
 import { linkLatest, listRunIds, newRunId, readSummary, writeSummary } from './run-dir.js';
+import { handleTermination } from './termination.js';
 import { TrackerGroup } from './tracker-group.js';
 import { trainNet } from './train-net.js';
-
-// Trackers get this long to close a run after Ctrl-C before the process exits.
-const SIGNAL_GRACE_MS = 5_000;
-// The shell's exit code for a process ended by SIGINT.
-const SIGNAL_EXIT_CODE = 130;
 
 export interface RunExperimentOptions {
   container: DependencyContainer;
@@ -52,9 +48,9 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
   await writeSummary(runDir, { experiment: config.name, runId, status: 'RUNNING', startedAt });
 
   // Ctrl-C or a termination request marks the run KILLED; its last checkpoint stays usable by --resume.
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const stopHandling = handleTermination((signal) => {
     logger.warn(`${signal} received: marking ${runDir} as KILLED; continue it with --resume`);
-    const ended = Promise.all([
+    return Promise.all([
       writeSummary(runDir, {
         experiment: config.name,
         runId,
@@ -64,11 +60,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
       }),
       tracker.endRun('KILLED'),
     ]);
-    const timeout = new Promise((resolve) => setTimeout(resolve, SIGNAL_GRACE_MS));
-    void Promise.race([ended, timeout]).finally(() => process.exit(SIGNAL_EXIT_CODE));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  }, logger);
 
   try {
     const result = await trainNet({ container, config, tracker, runDir, resume: options.resume });
@@ -98,8 +90,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
     await tracker.endRun('FAILED');
     throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopHandling();
   }
 }
 
