@@ -116,7 +116,7 @@ describe('resolveConfig', () => {
         ]);
         assert.match(
           error.message,
-          /^Invalid config in .*24cal\.ts:\n {2}train\.batchSize: Expected number, received string \("64x"\)$/,
+          /^Invalid config in .*24cal\.ts with --set overrides:\n {2}train\.batchSize: Expected number, received string \("64x"\)$/,
         );
         return true;
       },

@@ -20,8 +20,9 @@ export class ConfigError extends CascadeError {
   override name = 'ConfigError';
   readonly issues: ConfigIssue[];
 
-  constructor(file: string | undefined, issues: ConfigIssue[]) {
-    const where = file ? ` in ${path.relative(process.cwd(), file) || file}` : '';
+  /** `overridden` says that `--set` overrides were applied, so a bad value may come from the command line. */
+  constructor(file: string | undefined, issues: ConfigIssue[], overridden = false) {
+    const where = `${file ? ` in ${path.relative(process.cwd(), file) || file}` : ''}${overridden ? ' with --set overrides' : ''}`;
     super(`Invalid config${where}:\n${issues.map((issue) => `  ${issue.path}: ${issue.message}`).join('\n')}`);
     this.issues = issues;
   }
@@ -145,6 +146,7 @@ export async function resolveConfigObject(options: ResolveObjectOptions): Promis
   const projectDir = options.projectFile ? path.dirname(options.projectFile) : process.cwd();
   const experimentDir = options.experimentFile ? path.dirname(options.experimentFile) : process.cwd();
   const where = options.experimentFile ?? options.projectFile;
+  const overridden = (options.overrides ?? []).length > 0;
 
   const projectPlugins = stringArray(options.project.plugins).map((file) => path.resolve(projectDir, file));
   const experimentPlugins = stringArray(options.experiment.plugins).map((file) => path.resolve(experimentDir, file));
@@ -164,6 +166,7 @@ export async function resolveConfigObject(options: ResolveObjectOptions): Promis
         path: formatFieldPath(issue.path),
         message: withReceived(issue.message, getAtPath(merged, issue.path), issue.code),
       })),
+      overridden,
     );
   }
   const config: ResolvedConfig = { ...parsed.data, file: options.experimentFile, projectFile: options.projectFile };
@@ -174,7 +177,7 @@ export async function resolveConfigObject(options: ResolveObjectOptions): Promis
   await loadPluginModules(options.registry, config.plugins);
   const issues = validatePluginSpecs(options.registry, config);
   if (issues.length > 0) {
-    throw new ConfigError(where, issues);
+    throw new ConfigError(where, issues, overridden);
   }
   return config;
 }
