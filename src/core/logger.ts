@@ -12,7 +12,7 @@ const MIN_RATE_SECONDS = 0.5;
 
 export interface LoggerOptions {
   level?: LogLevel;
-  /** Where lines go; stderr by default, so that stdout stays free for results such as JSON. */
+  /** Output stream, stderr by default so that stdout stays free for results such as JSON. */
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 

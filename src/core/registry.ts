@@ -10,7 +10,7 @@ import type { Optimizer } from './optimizer.js';
 import type { Runtime } from './runtime.js';
 import type { Tracker } from './tracker.js';
 
-/** What each plugin kind creates. */
+/** Instance type that each plugin kind creates. */
 export interface PluginInstances {
   source: DataSource;
   augmenter: Augmenter;
@@ -22,7 +22,7 @@ export interface PluginInstances {
 export type PluginKind = keyof PluginInstances;
 export const PLUGIN_KINDS: readonly PluginKind[] = ['source', 'augmenter', 'model', 'optimizer', 'tracker'];
 
-/** Where the config lists plugins of each kind, for error messages. */
+/** Config field that lists the plugins of each kind, for error messages. */
 const KIND_FIELDS: Record<PluginKind, string> = {
   source: 'data.sources',
   augmenter: 'data.augmenters',
@@ -31,7 +31,7 @@ const KIND_FIELDS: Record<PluginKind, string> = {
   tracker: 'trackers',
 };
 
-/** What a plugin's `create` receives besides its own options. */
+/** Context passed to a plugin's `create` besides its own options. */
 export interface PluginContext {
   container: DependencyContainer;
   logger: Logger;
@@ -72,7 +72,7 @@ export interface SpecIssue {
 
 interface Entry {
   definition: PluginDefinition<PluginKind, unknown>;
-  /** Where the plugin came from: "built-in" or the module path that registered it. */
+  /** Origin of the plugin: "built-in" or the module path that registered it. */
   origin: string;
 }
 

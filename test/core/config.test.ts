@@ -10,7 +10,7 @@ import { makeTempDir, REPO_ROOT, writeFiles } from '../helpers/temp-dir.js';
 
 const registryModule = path.join(REPO_ROOT, 'src/core/registry.ts');
 
-/** A registry with one test plugin of each kind an experiment needs. */
+/** Builds a registry with one test plugin of each kind an experiment needs. */
 function testRegistry(): PluginRegistry {
   const registry = new PluginRegistry();
   const fail = () => {
@@ -62,7 +62,7 @@ const EXPERIMENT = `export default {
 };
 `;
 
-/** A project folder with package.json (where the cascade.config.ts search stops) and an experiment. */
+/** Creates a project folder with package.json (where the cascade.config.ts search stops) and the files. */
 function makeProject(files: Record<string, string>): string {
   const dir = makeTempDir();
   writeFiles(dir, { 'package.json': '{"type":"module"}', ...files });
@@ -104,7 +104,7 @@ describe('resolveConfig', () => {
     assert.equal(config.data.sources[0]?.root, 'other');
   });
 
-  it('names the field path, the expectation and the received value of a bad field', async () => {
+  it('reports path, expectation and value of a bad field', async () => {
     const dir = makeProject({ 'experiments/24cal.ts': EXPERIMENT });
     const file = path.join(dir, 'experiments/24cal.ts');
     await assert.rejects(
