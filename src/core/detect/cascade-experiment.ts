@@ -11,7 +11,7 @@ import { loadRgb } from '../image/index.js';
 import { Logger } from '../logger.js';
 import type { PluginRegistry } from '../registry.js';
 import type { Tracker } from '../tracker.js';
-import { linkLatest, newRunId, writeSummary } from '../train/run-dir.js';
+import { linkLatest, newRunId, type RunIdentity, writeFinalSummary, writeSummary } from '../train/run-dir.js';
 import { handleTermination } from '../train/termination.js';
 import { TrackerGroup } from '../train/tracker-group.js';
 import { trainNet } from '../train/train-net.js';
@@ -143,7 +143,8 @@ export async function runCascadeExperiment(options: CascadeExperimentOptions): P
     runDir,
     tags: { runId, kind: 'cascade' },
   });
-  await writeSummary(runDir, { experiment: config.name, runId, status: 'RUNNING', startedAt });
+  const identity: RunIdentity = { experiment: config.name, runId, startedAt };
+  await writeSummary(runDir, { ...identity, status: 'RUNNING' });
 
   const runDirs: Partial<Record<CascadeNet, string>> = {};
   let detector: DetectorOptions = { ...config.detector };
@@ -152,13 +153,7 @@ export async function runCascadeExperiment(options: CascadeExperimentOptions): P
   const stopHandling = handleTermination((signal) => {
     logger.warn(`${signal} received: marking ${runDir} as KILLED`);
     return Promise.all([
-      writeSummary(runDir, {
-        experiment: config.name,
-        runId,
-        status: 'KILLED',
-        startedAt,
-        endedAt: new Date().toISOString(),
-      }),
+      writeFinalSummary(runDir, identity, 'KILLED'),
       training.child?.endRun('KILLED'),
       parent.endRun('KILLED'),
     ]);
@@ -214,27 +209,13 @@ export async function runCascadeExperiment(options: CascadeExperimentOptions): P
     await parent.logArtifact(path.join(runDir, CASCADE_MANIFEST));
 
     const metrics = config.evaluation ? await evaluateCascade(config, runDir, base.dataRoot, parent, logger) : {};
-    await writeSummary(runDir, {
-      experiment: config.name,
-      runId,
-      status: 'FINISHED',
-      startedAt,
-      endedAt: new Date().toISOString(),
-      metrics,
-    });
+    await writeFinalSummary(runDir, identity, 'FINISHED', { metrics });
     await linkLatest(runDir);
     await parent.endRun('FINISHED');
     logger.info(`cascade: finished ${runDir}`);
     return runDir;
   } catch (error) {
-    await writeSummary(runDir, {
-      experiment: config.name,
-      runId,
-      status: 'FAILED',
-      startedAt,
-      endedAt: new Date().toISOString(),
-      error: formatErrorChain(error),
-    });
+    await writeFinalSummary(runDir, identity, 'FAILED', { error: formatErrorChain(error) });
     await parent.endRun('FAILED');
     throw error;
   } finally {
@@ -273,12 +254,7 @@ async function trainCascadeNet(options: TrainCascadeNetOptions): Promise<string>
   logger.info(`cascade: training ${net}`);
   try {
     const result = await trainNet({ container, config: resolved, tracker: child, runDir: childDir });
-    await writeSummary(childDir, {
-      experiment: resolved.name,
-      runId: net,
-      status: 'FINISHED',
-      startedAt,
-      endedAt: new Date().toISOString(),
+    await writeFinalSummary(childDir, { experiment: resolved.name, runId: net, startedAt }, 'FINISHED', {
       epochs: result.epochs,
       metrics: result.metrics,
       stopReason: result.stopReason,

@@ -67,6 +67,22 @@ export async function writeSummary(runDir: string, summary: RunSummary): Promise
   await writeFileAtomic(path.join(runDir, RUN_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
 }
 
+/** The fields of a run's summary that stay the same from start to end. */
+export type RunIdentity = Pick<RunSummary, 'experiment' | 'runId' | 'startedAt'>;
+
+/**
+ * Writes the final summary of a run: its identity, the status, the end time now, and the
+ * outcome fields (metrics, stop reason or error).
+ */
+export async function writeFinalSummary(
+  runDir: string,
+  identity: RunIdentity,
+  status: RunStatus,
+  outcome: Omit<RunSummary, keyof RunIdentity | 'status' | 'endedAt'> = {},
+): Promise<void> {
+  await writeSummary(runDir, { ...identity, status, endedAt: new Date().toISOString(), ...outcome });
+}
+
 /** Points `runs/<experiment>/latest` at a run, replacing the link atomically. */
 export async function linkLatest(runDir: string): Promise<void> {
   const link = path.join(path.dirname(runDir), LATEST_LINK);

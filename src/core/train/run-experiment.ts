@@ -5,7 +5,15 @@ import { CascadeError, formatErrorChain } from '../errors.js';
 import { CONFIG, LOGGER, RUNTIME } from '../tokens.js';
 import type { Tracker } from '../tracker.js';
 import { findCheckpoint } from './checkpoint.js';
-import { linkLatest, listRunIds, newRunId, readSummary, writeSummary } from './run-dir.js';
+import {
+  linkLatest,
+  listRunIds,
+  newRunId,
+  type RunIdentity,
+  readSummary,
+  writeFinalSummary,
+  writeSummary,
+} from './run-dir.js';
 import { handleTermination } from './termination.js';
 import { TrackerGroup } from './tracker-group.js';
 import { trainNet } from './train-net.js';
@@ -45,31 +53,18 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
     runDir,
     tags: { runId, model: config.model.type, resumed: String(Boolean(options.resume)) },
   });
-  await writeSummary(runDir, { experiment: config.name, runId, status: 'RUNNING', startedAt });
+  const identity: RunIdentity = { experiment: config.name, runId, startedAt };
+  await writeSummary(runDir, { ...identity, status: 'RUNNING' });
 
   // Ctrl-C or a termination request marks the run KILLED; its last checkpoint stays usable by --resume.
   const stopHandling = handleTermination((signal) => {
     logger.warn(`${signal} received: marking ${runDir} as KILLED; continue it with --resume`);
-    return Promise.all([
-      writeSummary(runDir, {
-        experiment: config.name,
-        runId,
-        status: 'KILLED',
-        startedAt,
-        endedAt: new Date().toISOString(),
-      }),
-      tracker.endRun('KILLED'),
-    ]);
+    return Promise.all([writeFinalSummary(runDir, identity, 'KILLED'), tracker.endRun('KILLED')]);
   }, logger);
 
   try {
     const result = await trainNet({ container, config, tracker, runDir, resume: options.resume });
-    await writeSummary(runDir, {
-      experiment: config.name,
-      runId,
-      status: 'FINISHED',
-      startedAt,
-      endedAt: new Date().toISOString(),
+    await writeFinalSummary(runDir, identity, 'FINISHED', {
       epochs: result.epochs,
       metrics: result.metrics,
       stopReason: result.stopReason,
@@ -79,14 +74,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
     logger.info(`finished: ${runDir} (${result.stopReason})`);
     return runDir;
   } catch (error) {
-    await writeSummary(runDir, {
-      experiment: config.name,
-      runId,
-      status: 'FAILED',
-      startedAt,
-      endedAt: new Date().toISOString(),
-      error: formatErrorChain(error),
-    });
+    await writeFinalSummary(runDir, identity, 'FAILED', { error: formatErrorChain(error) });
     await tracker.endRun('FAILED');
     throw error;
   } finally {
