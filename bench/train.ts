@@ -113,6 +113,7 @@ async function buildNet(name: string, runsDir: string): Promise<Model> {
     architecture: name === 'net24' ? NET24 : NET48,
     chain: name === 'net24' ? [NET12] : [NET24, NET12],
     trainedRun: runDir,
+    cacheDir: runsDir,
     projectDir: runsDir,
     ...common,
   });

@@ -2,11 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { CascadeError } from '../errors.js';
-import { Logger } from '../logger.js';
+import type { Logger } from '../logger.js';
 import { loadTrainedNet } from '../train/artifacts.js';
 import type { CascadeNets } from './cascade-detector.js';
 import type { DetectorOptions } from './detector-options.js';
-import { fetchMlflowRun, MLFLOW_PREFIX } from './mlflow-run.js';
 
 /** File in a cascade run directory that names the run of each net and the chosen detector options. */
 export const CASCADE_MANIFEST = 'cascade.json';
@@ -95,13 +94,7 @@ export async function loadCascade(
         }
         continue;
       }
-      const local = reference.startsWith(MLFLOW_PREFIX)
-        ? await fetchMlflowRun(reference.slice(MLFLOW_PREFIX.length), {
-            cacheDir: options.cacheDir ?? path.resolve(options.projectDir ?? '.', '.cascade/cache'),
-            logger: options.logger ?? new Logger({ level: 'warn' }),
-          })
-        : reference;
-      const trained = await loadTrainedNet(local, { projectDir: options.projectDir });
+      const trained = await loadTrainedNet(reference, options);
       const type = (trained.config.model as { type?: unknown }).type;
       if (!isSlot(type)) {
         trained.model.dispose();

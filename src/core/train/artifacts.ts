@@ -3,7 +3,9 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { ResolvedConfig } from '../config/schema.js';
+import { fetchMlflowRun, MLFLOW_PREFIX } from '../detect/mlflow-run.js';
 import { CascadeError } from '../errors.js';
+import { Logger } from '../logger.js';
 import type { ModelTask } from '../model.js';
 import { MODEL_JSON, readModel } from './model-files.js';
 import { LATEST_LINK, listRunIds, RUN_FILES, readSummary } from './run-dir.js';
@@ -11,6 +13,10 @@ import { LATEST_LINK, listRunIds, RUN_FILES, readSummary } from './run-dir.js';
 export interface LoadTrainedNetOptions {
   /** Relative run directories resolve against the working directory, then against this one. */
   projectDir?: string;
+  /** Where runs fetched from MLflow are stored; `<projectDir>/.cascade/cache` by default. */
+  cacheDir?: string;
+  /** Receives the MLflow client's retry warnings. */
+  logger?: Logger;
 }
 
 /** A trained net read back from its run directory. */
@@ -26,10 +32,16 @@ export interface TrainedNet {
 /**
  * Loads the final weights and resolved config of a training run. `runDirOrId` is a run directory
  * (`runs/12net/20261204-201500-ab12`), its experiment's `latest` link (`runs/12net/latest`), or an
- * experiment folder (`runs/12net`), which means its newest finished run.
+ * experiment folder (`runs/12net`), which means its newest finished run, or `mlflow:<run id>`, whose
+ * model and config are downloaded from the tracking server in MLFLOW_TRACKING_URI first.
  */
 export async function loadTrainedNet(runDirOrId: string, options: LoadTrainedNetOptions = {}): Promise<TrainedNet> {
-  const runDir = await resolveRunDir(runDirOrId, options.projectDir);
+  const runDir = runDirOrId.startsWith(MLFLOW_PREFIX)
+    ? await fetchMlflowRun(runDirOrId.slice(MLFLOW_PREFIX.length), {
+        cacheDir: options.cacheDir ?? path.resolve(options.projectDir ?? '.', '.cascade/cache'),
+        logger: options.logger ?? new Logger({ level: 'warn' }),
+      })
+    : await resolveRunDir(runDirOrId, options.projectDir);
   const config = JSON.parse(await fsp.readFile(path.join(runDir, RUN_FILES.config), 'utf8')) as ResolvedConfig;
   const model = await readModel(path.join(runDir, RUN_FILES.model));
 
@@ -66,11 +78,10 @@ export async function resolveRunDir(reference: string, projectDir?: string): Pro
       }
     }
   }
-  // TODO: resolve MLflow run ids through the tracking server once the MLflow tracker exists.
   throw new CascadeError(
     `Trained run "${reference}" not found: no ${RUN_FILES.model}/${MODEL_JSON} in ${candidates.join(' or ')}. ` +
-      'Pass a finished run directory such as runs/12net/latest (train it first with cascade exp experiments/12net.ts); ' +
-      'MLflow run ids are not resolved yet.',
+      'Pass a finished run directory such as runs/12net/latest (train it first with cascade exp experiments/12net.ts), ' +
+      `or ${MLFLOW_PREFIX}<run id> for a run tracked in MLflow.`,
   );
 }
 

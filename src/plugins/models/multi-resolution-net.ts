@@ -17,6 +17,8 @@ export interface MultiResolutionNetOptions {
   trainedRun: string;
   /** Relative run directories resolve against this directory. */
   projectDir: string;
+  /** Where frozen runs fetched from MLflow are stored. */
+  cacheDir: string;
   initializer: InitializerName;
   seed: number;
 }
@@ -70,7 +72,10 @@ export class MultiResolutionNet implements Model {
 
   async #loadEarlierNet(frozen: Architecture): Promise<tf.LayersModel> {
     const reference = this.#options.trainedRun;
-    const loaded = await loadTrainedNet(reference, { projectDir: this.#options.projectDir });
+    const loaded = await loadTrainedNet(reference, {
+      projectDir: this.#options.projectDir,
+      cacheDir: this.#options.cacheDir,
+    });
     if (loaded.task !== 'detection' || loaded.inputSize !== frozen.inputSize) {
       loaded.model.dispose();
       throw new CascadeError(

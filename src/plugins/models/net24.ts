@@ -31,6 +31,7 @@ export const net24Plugin = definePlugin({
       chain: [NET12],
       trainedRun: options.net12,
       projectDir: context.runtime.projectDir,
+      cacheDir: context.runtime.cacheDir,
       initializer: options.initializer ?? context.config.train.initializer,
       seed: context.runtime.seed,
     }),

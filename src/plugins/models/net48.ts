@@ -33,6 +33,7 @@ export const net48Plugin = definePlugin({
       chain: [NET24, NET12],
       trainedRun: options.net24,
       projectDir: context.runtime.projectDir,
+      cacheDir: context.runtime.cacheDir,
       initializer: options.initializer ?? context.config.train.initializer,
       seed: context.runtime.seed,
     }),

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { selectBackend } from '../../../src/core/backend.js';
 import { CASCADE_MANIFEST, loadCascade } from '../../../src/core/detect/load-cascade.js';
 import { Logger } from '../../../src/core/logger.js';
+import { loadTrainedNet } from '../../../src/core/train/artifacts.js';
 import { writeModel } from '../../../src/core/train/model-files.js';
 import { CALIB12, NET12 } from '../../../src/plugins/models/architectures.js';
 import { SingleNet } from '../../../src/plugins/models/single-net.js';
@@ -109,6 +110,13 @@ describe('load cascade from MLflow', { skip: mlflowSkipReason() }, () => {
     assert.equal(cascade.nets.net12.inputs[0]?.shape[1], 12);
     assert.equal(cascade.runDirs.net12, path.join(directory, 'cache', 'mlflow', info.run_id));
     cascade.dispose();
+
+    // The frozen branches of the 24- and 48-nets load their runs through loadTrainedNet too.
+    const trained = await loadTrainedNet(`mlflow:${info.run_id}`, { cacheDir: path.join(directory, 'cache-net') });
+    assert.equal(trained.inputSize, 12);
+    assert.equal(trained.task, 'detection');
+    assert.equal(trained.runDir, path.join(directory, 'cache-net', 'mlflow', info.run_id));
+    trained.model.dispose();
   });
 
   test('missing model artifact is reported', async () => {
