@@ -124,7 +124,8 @@ export async function runCascadeExperiment(options: CascadeExperimentOptions): P
     });
 
   // Validate the first net's experiment before any work, and take the project settings from it.
-  const base = await resolveNet(netExperiment(config, 'net12', {}, {}));
+  // It carries the cascade's name, because the parent run's trackers name their experiment after it.
+  const base = await resolveNet({ ...netExperiment(config, 'net12', {}, {}), name: config.name });
   const logger = new Logger({ level: base.logLevel });
   const baseContainer = await createContainer({ config: base, registry: options.registry, logger });
   const runId = newRunId();
