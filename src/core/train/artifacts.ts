@@ -13,7 +13,7 @@ import { LATEST_LINK, listRunIds, RUN_FILES, readSummary } from './run-dir.js';
 export interface LoadTrainedNetOptions {
   /** Relative run directories resolve against the working directory, then against this one. */
   projectDir?: string;
-  /** Where runs fetched from MLflow are stored; `<projectDir>/.cascade/cache` by default. */
+  /** Folder for runs fetched from MLflow, `<projectDir>/.cascade/cache` by default. */
   cacheDir?: string;
   /** Receives the MLflow client's retry warnings. */
   logger?: Logger;
