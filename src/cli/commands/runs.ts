@@ -30,7 +30,11 @@ export function registerRunsCommand(program: Command): void {
     .option('--order-by <clause>', 'MLflow order clause (repeatable), such as "metrics.val_loss ASC"', collect, [])
     .option('--max-results <count>', 'maximum number of runs', positiveInteger('--max-results'), 100)
     .option('--tracking-uri <uri>', 'MLflow server URL; MLFLOW_TRACKING_URI by default')
-    .option('--json', 'print the runs with their differing params and metrics as JSON instead of a table', false)
+    .option(
+      '--json',
+      'print the runs with their differing params (whole, where the table shortens them) and metrics as JSON instead of a table',
+      false,
+    )
     .action(async (options: CompareCommandOptions) => {
       const trackingUri = options.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
       if (!trackingUri) {

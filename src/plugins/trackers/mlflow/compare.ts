@@ -102,14 +102,17 @@ export function comparedRuns(comparison: RunComparison): ComparedRun[] {
   });
 }
 
-/** Formats a comparison as a plain-text table, one row per run. */
+// Param values longer than this many characters are shortened in the table; --json prints them whole.
+const MAX_TABLE_PARAM_LENGTH = 48;
+
+/** Formats a comparison as a plain-text table, one row per run, with long param values shortened. */
 export function formatComparison(comparison: RunComparison): string {
   const header = ['run', 'id', 'status', ...comparison.params, ...comparison.metrics];
   const rows = comparedRuns(comparison).map((run) => [
     run.runName ?? MISSING,
     run.runId.slice(0, 8),
     run.status,
-    ...comparison.params.map((key) => run.params[key] ?? MISSING),
+    ...comparison.params.map((key) => shorten(run.params[key] ?? MISSING)),
     ...comparison.metrics.map((key) => formatMetric(run.metrics[key])),
   ]);
   return formatTable(header, rows);
@@ -129,6 +132,11 @@ export function formatTable(header: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+/** Shortens a table cell to MAX_TABLE_PARAM_LENGTH characters, ending in "...". */
+export function shorten(value: string): string {
+  return value.length > MAX_TABLE_PARAM_LENGTH ? `${value.slice(0, MAX_TABLE_PARAM_LENGTH - 3)}...` : value;
 }
 
 function paramValue(run: Run, key: string): string | undefined {

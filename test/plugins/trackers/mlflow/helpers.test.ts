@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { artifactRootOf } from '../../../../src/plugins/trackers/mlflow/artifact-paths.js';
+import { formatComparison, shorten } from '../../../../src/plugins/trackers/mlflow/compare.js';
 import { readCredentials, redactSecrets, redactUri } from '../../../../src/plugins/trackers/mlflow/credentials.js';
 import { flattenParams } from '../../../../src/plugins/trackers/mlflow/flatten.js';
 import { encodeMetricValue, invalidKeyReason } from '../../../../src/plugins/trackers/mlflow/limits.js';
@@ -142,5 +143,31 @@ describe('MetricQueue', () => {
     }
     assert.deepEqual(sent, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     assert.equal(fs.existsSync(spillFile), false);
+  });
+});
+
+describe('runs compare table', () => {
+  it('shortens long param values and keeps short ones', () => {
+    const long = JSON.stringify([
+      { type: 'fddb', root: 'fddb', folds: [1, 2] },
+      { type: 'wider-face', root: 'x' },
+    ]);
+    assert.equal(shorten('adadelta'), 'adadelta');
+    assert.equal(shorten(long).length, 48);
+    assert.ok(shorten(long).endsWith('...'));
+
+    const table = formatComparison({
+      params: ['data.sources'],
+      metrics: ['val_accuracy'],
+      runs: [
+        {
+          info: { run_id: 'abcdef0123456789', run_name: 'net12', status: 'FINISHED' },
+          data: { params: [{ key: 'data.sources', value: long }], metrics: [{ key: 'val_accuracy', value: 0.9361 }] },
+        },
+      ],
+    } as never);
+    const row = table.split('\n')[2] ?? '';
+    assert.ok(!row.includes(long), 'the whole value is not printed');
+    assert.match(row, /^net12 {2}abcdef01 {2}FINISHED {2}\[\{"type":"fddb".*\.\.\. +0\.9361$/);
   });
 });
