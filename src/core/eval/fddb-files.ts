@@ -22,13 +22,24 @@ function foldFile(root: string, fold: number, suffix: string): string {
   return path.join(root, FDDB_FOLDS_DIR, `FDDB-fold-${String(fold).padStart(2, '0')}${suffix}.txt`);
 }
 
+/** One record of FDDB's line format: an image name and the numbers of its item lines. */
+interface FddbRecord {
+  name: string;
+  rows: Array<[number, number, number, number, number]>;
+}
+
 /**
- * Parses an ellipse list: per image its name, the face count, then one line
- * `major_radius minor_radius angle center_x center_y 1` per face.
+ * Parses FDDB's shared line format: per image its name, an item count, then one line of at least
+ * five numbers per item. `labels` name the count and the items in error messages, and give the
+ * expected layout of an item line.
  */
-export function parseEllipseList(text: string, file: string): Array<{ name: string; ellipses: Ellipse[] }> {
+function parseFddbRecords(
+  text: string,
+  file: string,
+  labels: { count: string; item: string; format: string },
+): FddbRecord[] {
   const lines = text.split(/\r?\n/).map((line) => line.trim());
-  const images: Array<{ name: string; ellipses: Ellipse[] }> = [];
+  const records: FddbRecord[] = [];
   let index = 0;
   while (index < lines.length) {
     const name = lines[index];
@@ -39,26 +50,45 @@ export function parseEllipseList(text: string, file: string): Array<{ name: stri
     const count = Number(lines[index + 1]);
     if (!Number.isInteger(count) || count < 0) {
       throw new CascadeError(
-        `Invalid face count "${lines[index + 1]}" for ${name} at ${file}:${index + 2}; expected a non-negative integer.`,
+        `Invalid ${labels.count} count "${lines[index + 1]}" for ${name} at ${file}:${index + 2}; expected a non-negative integer.`,
       );
     }
-    const ellipses: Ellipse[] = [];
-    for (let face = 0; face < count; face += 1) {
-      const lineNumber = index + 2 + face;
+    const rows: FddbRecord['rows'] = [];
+    for (let offset = 0; offset < count; offset += 1) {
+      const lineNumber = index + 2 + offset;
       const values = (lines[lineNumber] ?? '').split(/\s+/).map(Number);
       if (values.length < 5 || values.slice(0, 5).some((value) => !Number.isFinite(value))) {
         throw new CascadeError(
-          `Invalid ellipse "${lines[lineNumber]}" at ${file}:${lineNumber + 1}; expected ` +
-            '"major_radius minor_radius angle center_x center_y 1".',
+          `Invalid ${labels.item} "${lines[lineNumber]}" at ${file}:${lineNumber + 1}; expected "${labels.format}".`,
         );
       }
-      const [majorRadius, minorRadius, angle, centerX, centerY] = values as [number, number, number, number, number];
-      ellipses.push({ majorRadius, minorRadius, angle, centerX, centerY });
+      rows.push(values.slice(0, 5) as [number, number, number, number, number]);
     }
-    images.push({ name, ellipses });
+    records.push({ name, rows });
     index += 2 + count;
   }
-  return images;
+  return records;
+}
+
+/**
+ * Parses an ellipse list: per image its name, the face count, then one line
+ * `major_radius minor_radius angle center_x center_y 1` per face.
+ */
+export function parseEllipseList(text: string, file: string): Array<{ name: string; ellipses: Ellipse[] }> {
+  return parseFddbRecords(text, file, {
+    count: 'face',
+    item: 'ellipse',
+    format: 'major_radius minor_radius angle center_x center_y 1',
+  }).map(({ name, rows }) => ({
+    name,
+    ellipses: rows.map(([majorRadius, minorRadius, angle, centerX, centerY]) => ({
+      majorRadius,
+      minorRadius,
+      angle,
+      centerX,
+      centerY,
+    })),
+  }));
 }
 
 /** Reads the ground truth of the given folds (1 to 10) under an FDDB root. */
@@ -123,35 +153,10 @@ function round(value: number): string {
 
 /** Parses FDDB's output format (rectangles), as `formatFddbDetections` writes it and other detectors do. */
 export function parseFddbDetections(text: string, file: string): FddbDetections[] {
-  const lines = text.split(/\r?\n/).map((line) => line.trim());
-  const images: FddbDetections[] = [];
-  let index = 0;
-  while (index < lines.length) {
-    const name = lines[index];
-    if (!name) {
-      index += 1;
-      continue;
-    }
-    const count = Number(lines[index + 1]);
-    if (!Number.isInteger(count) || count < 0) {
-      throw new CascadeError(
-        `Invalid detection count "${lines[index + 1]}" for ${name} at ${file}:${index + 2}; expected a non-negative integer.`,
-      );
-    }
-    const detections: ScoredBox[] = [];
-    for (let item = 0; item < count; item += 1) {
-      const lineNumber = index + 2 + item;
-      const values = (lines[lineNumber] ?? '').split(/\s+/).map(Number);
-      if (values.length < 5 || values.slice(0, 5).some((value) => !Number.isFinite(value))) {
-        throw new CascadeError(
-          `Invalid detection "${lines[lineNumber]}" at ${file}:${lineNumber + 1}; expected "x y w h score".`,
-        );
-      }
-      const [x, y, w, h, score] = values as [number, number, number, number, number];
-      detections.push({ x, y, w, h, score });
-    }
-    images.push({ name, detections });
-    index += 2 + count;
-  }
-  return images;
+  return parseFddbRecords(text, file, { count: 'detection', item: 'detection', format: 'x y w h score' }).map(
+    ({ name, rows }) => ({
+      name,
+      detections: rows.map(([x, y, w, h, score]) => ({ x, y, w, h, score })),
+    }),
+  );
 }
