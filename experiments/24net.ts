@@ -1,5 +1,5 @@
 // The 24-net: face / non-face on 24x24 crops, with the frozen features of the 12-net trained by
-// experiments/12net.ts (its latest finished run); run 12net.ts and 12cal.ts first.
+// experiments/12net.ts (its latest finished run). Run 12net.ts and 12cal.ts first.
 import { defineExperiment } from '../src/index.js';
 import { ALL_SOURCES } from './common/data.js';
 import { ADADELTA } from './common/optimizer.js';

@@ -1,5 +1,5 @@
 // The 48-net: face / non-face on 48x48 crops, with the frozen features of the 24-net trained by
-// experiments/24net.ts (its latest finished run), which carries its own 12-net branch; run the
+// experiments/24net.ts (its latest finished run), which carries its own 12-net branch. Run the
 // 12- and 24-stage experiments first.
 import { defineExperiment } from '../src/index.js';
 import { ALL_SOURCES } from './common/data.js';

@@ -3,9 +3,9 @@
 //
 // The upstream install script downloads libtensorflow 2.9.1 and a prebuilt addon from a
 // storage host. Where that download fails, this script takes the TensorFlow C library from
-// the PyPI wheel (tensorflow-cpu, or tensorflow for the GPU build, whose library carries the
-// CUDA kernels), lays it out where the upstream script expects its download, and lets the
-// upstream script build the addon from source with node-gyp.
+// the PyPI wheel: tensorflow-cpu, or tensorflow for the GPU build, whose library carries the
+// CUDA kernels. It lays the library out where the upstream script expects its download, and
+// the upstream script then builds the addon from source with node-gyp.
 //
 // Usage: node scripts/setup-tensorflow.mjs [--gpu] [--force] [--skip-download]
 // CASCADE_SETUP_DEBUG=1 prints the full output of the failed upstream download.
@@ -176,7 +176,7 @@ with zipfile.ZipFile(wheel) as archive:
   ).trim();
   log(`extracted the C libraries and ${headerCount} headers`);
 
-  // The addon links against libtensorflow.so; the loader then asks for the SONAME, libtensorflow_cc.so.2.
+  // The addon links against libtensorflow.so, and the loader then requests its SONAME, libtensorflow_cc.so.2.
   const links = {
     'libtensorflow.so': `libtensorflow.so.${LIBTENSORFLOW_VERSION}`,
     'libtensorflow.so.2': `libtensorflow.so.${LIBTENSORFLOW_VERSION}`,

@@ -1,4 +1,4 @@
-/** An error meant for the person running cascade: its message says what failed and what to do. */
+/** An error meant for the person running cascade: its message states what failed and what to do. */
 export class CascadeError extends Error {
   override name = 'CascadeError';
 }

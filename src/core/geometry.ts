@@ -18,7 +18,7 @@ export function iou(a: Box, b: Box): number {
   return union > 0 ? intersection / union : 0;
 }
 
-/** The square box with the same center whose side is the larger of width and height. */
+/** Returns the square box with the same center, whose side is the larger of width and height. */
 export function squareAround(box: Box): Box {
   const side = Math.max(box.w, box.h);
   return { x: box.x + (box.w - side) / 2, y: box.y + (box.h - side) / 2, w: side, h: side };

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 
-/** What a net predicts: face / non-face, or one of the 45 calibration patterns. */
+/** Output kind of a net: face / non-face, or one of the 45 calibration patterns. */
 export type ModelTask = 'detection' | 'calibration';
 
 /** A net of the cascade. `build` returns a fresh Keras-style model; inputs are RGB in [0, 1], NHWC. */

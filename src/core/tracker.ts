@@ -3,7 +3,7 @@ export type RunStatus = 'FINISHED' | 'FAILED' | 'KILLED';
 
 export type ParamValue = string | number | boolean;
 
-/** What a tracker needs to open a run. */
+/** Run details that a tracker needs to open a run. */
 export interface RunStart {
   experiment: string;
   runName: string;

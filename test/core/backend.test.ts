@@ -10,7 +10,7 @@ describe('selectBackend', () => {
     assert.equal(tf.getBackend(), 'tensorflow');
   });
 
-  it('trains a tiny convolutional model for one step on the native backend and changes the loss', async () => {
+  it('trains one native step and changes the loss', async () => {
     await selectBackend('tensorflow', new Logger({ level: 'silent' }));
     const model = tf.sequential({
       layers: [

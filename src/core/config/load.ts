@@ -20,7 +20,7 @@ export class ConfigError extends CascadeError {
   override name = 'ConfigError';
   readonly issues: ConfigIssue[];
 
-  /** `overridden` says that `--set` overrides were applied, so a bad value may come from the command line. */
+  /** `overridden` is true when `--set` overrides were applied, so a bad value may come from the command line. */
   constructor(file: string | undefined, issues: ConfigIssue[], overridden = false) {
     const where = `${file ? ` in ${path.relative(process.cwd(), file) || file}` : ''}${overridden ? ' with --set overrides' : ''}`;
     super(`Invalid config${where}:\n${issues.map((issue) => `  ${issue.path}: ${issue.message}`).join('\n')}`);

@@ -126,7 +126,7 @@ export interface FaceSquare {
  * Yields the square around every usable face of the images that contain faces. Crop images (a
  * folder of face crops) give the largest centered square, because a crop is already framed
  * around its face and padding it would add black bars. Ignored faces and faces smaller than
- * `minFaceSize` on their longer side are left out; boxes that are empty or outside the image
+ * `minFaceSize` on their longer side are left out. Boxes that are empty or outside the image
  * are reported in one warning at the end.
  */
 export async function* faceSquares(

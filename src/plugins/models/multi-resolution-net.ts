@@ -17,7 +17,7 @@ export interface MultiResolutionNetOptions {
   trainedRun: string;
   /** Relative run directories resolve against this directory. */
   projectDir: string;
-  /** Where frozen runs fetched from MLflow are stored. */
+  /** Folder for frozen runs fetched from MLflow. */
   cacheDir: string;
   initializer: InitializerName;
   seed: number;
