@@ -69,8 +69,11 @@ export async function saveCheckpoint(
   const name = checkpointName(state.globalStep);
   const optimizerWeights = await optimizer.getWeights();
   const encoded = await tf.io.encodeWeights(optimizerWeights);
-  // getWeights returns the optimizer's own slot variables, plus a new scalar for the iteration count.
-  tf.dispose(optimizerWeights.filter((weight) => weight.name === 'iter').map((weight) => weight.tensor));
+  // getWeights returns the optimizer's own slot variables, which stay alive, and new tensors: the
+  // iteration count, and the slots that the native Adadelta reads out of TensorFlow resources.
+  tf.dispose(
+    optimizerWeights.filter((weight) => !(weight.tensor instanceof tf.Variable)).map((weight) => weight.tensor),
+  );
 
   await writeDirAtomic(path.join(root, name), async (dir) => {
     await writeModel(model, dir);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { useNativeReluGradient } from './native-relu-grad.js';
+import { countCorrect, createNativeTrainStep } from './native-train-step.js';
 
 // Probabilities are clipped before the log, as Keras does, so a confident mistake costs a finite loss.
 const PROBABILITY_EPSILON = 1e-7;
@@ -37,6 +38,10 @@ export function createTrainStep(
   optimizer: tf.Optimizer,
   options: TrainStepOptions,
 ): (x: tf.Tensor, y: tf.Tensor, labels: Int32Array) => StepResult {
+  const native = createNativeTrainStep(model, optimizer, options);
+  if (typeof native !== 'string') {
+    return native;
+  }
   useNativeReluGradient();
   const output = model.getLayer('output');
   const [outputKernel, outputBias] = output.trainableWeights.map((weight) => weight.read());
@@ -77,22 +82,4 @@ export function createTrainStep(
     logits?.dispose();
     return { loss, correct };
   };
-}
-
-/** Counts rows whose largest score is at the label's index. */
-function countCorrect(scores: Float32Array, labels: Int32Array): number {
-  const classes = scores.length / labels.length;
-  let correct = 0;
-  for (let row = 0; row < labels.length; row += 1) {
-    let best = 0;
-    for (let column = 1; column < classes; column += 1) {
-      if ((scores[row * classes + column] as number) > (scores[row * classes + best] as number)) {
-        best = column;
-      }
-    }
-    if (best === labels[row]) {
-      correct += 1;
-    }
-  }
-  return correct;
 }
