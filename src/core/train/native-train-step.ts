@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { NativeOps, type Padding, type Pooled } from './native-ops.js';
+import { type LrnParts, NativeOps, type Padding, type Pooled } from './native-ops.js';
 import type { StepResult, TrainStepOptions } from './train-step.js';
 
 /** A weight of a layer, as tfjs-layers holds it. */
@@ -22,7 +22,14 @@ type Step =
       padding: Padding;
     }
   | { kind: 'dense'; kernel: LayerWeight; bias?: LayerWeight; activation: Activation }
-  | { kind: 'maxPool' | 'avgPool'; size: number; strides: number; padding: Padding }
+  | {
+      kind: 'maxPool' | 'avgPool';
+      size: number;
+      strides: number;
+      padding: Padding;
+      /** ReLU after pooling, moved here from the convolution before it (see `poolBeforeRelu`). */
+      relu?: boolean;
+    }
   | { kind: 'lrn'; depthRadius: number; bias: number; alpha: number; beta: number }
   | { kind: 'flatten' }
   | { kind: 'concat' };
@@ -48,6 +55,7 @@ interface Plan {
 interface Saved {
   y: tf.Tensor;
   pooled?: Pooled;
+  lrn?: LrnParts;
 }
 
 interface LayerInternals {
@@ -177,6 +185,7 @@ function plan(model: tf.LayersModel): Plan | string {
     if (outputInput === undefined) {
       return 'its output layer has no input';
     }
+    poolBeforeRelu(nodes, outputInput);
     return {
       nodes,
       output: {
@@ -191,6 +200,34 @@ function plan(model: tf.LayersModel): Plan | string {
       return `it has a ${error.message}`;
     }
     throw error;
+  }
+}
+
+/**
+ * Moves the ReLU of each convolution whose only consumer is a max-pooling layer to after the
+ * pooling. The two commute (ReLU never changes which value is largest, and max(x, 0) of the maximum
+ * is the maximum of max(x, 0)), and so do their gradients, but the pooled map is about a quarter of
+ * the size: on the 24-net that saves over 1 ms of a 10 ms step.
+ */
+function poolBeforeRelu(nodes: Node[], outputInput: number): void {
+  const consumers = nodes.map(() => 0);
+  consumers[outputInput] = 1;
+  for (const node of nodes) {
+    for (const input of node.inputs) {
+      consumers[input] = (consumers[input] as number) + 1;
+    }
+  }
+  for (const pool of nodes) {
+    const conv = nodes[pool.inputs[0] as number];
+    if (
+      pool.step.kind === 'maxPool' &&
+      conv?.step.kind === 'conv' &&
+      conv.step.activation === 'relu' &&
+      consumers[pool.inputs[0] as number] === 1
+    ) {
+      conv.step = { ...conv.step, activation: 'linear' };
+      pool.step = { ...pool.step, relu: true };
+    }
   }
 }
 
@@ -253,14 +290,19 @@ export function createNativeTrainStep(
         }
         case 'maxPool': {
           const pooled = ops.maxPool(first, step.size, step.strides, step.padding);
-          saved.push({ y: pooled.y, pooled });
+          saved.push({ y: step.relu ? ops.relu(pooled.y) : pooled.y, pooled });
           break;
         }
         case 'avgPool':
           saved.push({ y: ops.avgPool(first, step.size, step.strides, step.padding) });
           break;
         case 'lrn':
-          saved.push({ y: ops.lrn(first, step.depthRadius, step.bias, step.alpha, step.beta) });
+          if (node.needsGradient) {
+            const lrn = ops.lrnForward(first, step.depthRadius, step.bias, step.alpha, step.beta);
+            saved.push({ y: lrn.y, lrn });
+          } else {
+            saved.push({ y: ops.lrn(first, step.depthRadius, step.bias, step.alpha, step.beta) });
+          }
           break;
         case 'flatten':
           saved.push({ y: ops.reshape(first, [first.shape[0] as number, -1]) });
@@ -275,6 +317,10 @@ export function createNativeTrainStep(
 
   const backward = (saved: Saved[], outputGradient: tf.Tensor, gradients: tf.NamedTensorMap): void => {
     const incoming: Array<tf.Tensor | undefined> = new Array(nodes.length);
+    // Max pooling sends each pooled gradient to one input position, so the per-channel sums of its
+    // input gradient equal those of its output gradient, a quarter of the size. A convolution whose
+    // only consumer is the pooling takes its bias gradient from these.
+    const pooledGradients: Array<tf.Tensor | undefined> = new Array(nodes.length);
     const send = (index: number, gradient: tf.Tensor): void => {
       const previous = incoming[index];
       incoming[index] = previous ? tf.add(previous, gradient) : gradient;
@@ -304,7 +350,7 @@ export function createNativeTrainStep(
                 ? ops.conv2dKernelGrad(x, kernel.shape, dz, step.strides, step.padding)
                 : ops.matMul(x, dz, true, false);
             if (step.bias) {
-              gradients[step.bias.read().name] = ops.biasGrad(dz);
+              gradients[step.bias.read().name] = ops.biasGrad(pooledGradients[index] ?? dz);
             }
           }
           if (inputNeedsGradient) {
@@ -320,7 +366,12 @@ export function createNativeTrainStep(
         case 'maxPool':
           if (inputNeedsGradient) {
             const pooled = (saved[index] as Saved).pooled as Pooled;
-            send(inputIndex, ops.maxPoolGrad(x, pooled, dy, step.size, step.strides, step.padding));
+            const dPooled = step.relu ? ops.reluGrad(dy, y) : dy;
+            send(inputIndex, ops.maxPoolGrad(x, pooled, dPooled, step.size, step.strides, step.padding));
+            if (step.relu) {
+              // Set only where poolBeforeRelu found the convolution's single consumer.
+              pooledGradients[inputIndex] = dPooled;
+            }
           }
           break;
         case 'avgPool':
@@ -330,7 +381,8 @@ export function createNativeTrainStep(
           break;
         case 'lrn':
           if (inputNeedsGradient) {
-            send(inputIndex, ops.lrnGrad(dy, x, y, step.depthRadius, step.bias, step.alpha, step.beta));
+            const parts = (saved[index] as Saved).lrn as LrnParts;
+            send(inputIndex, ops.lrnBackward(dy, x, parts, step.depthRadius, step.alpha, step.beta));
           }
           break;
         case 'flatten':
