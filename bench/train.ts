@@ -1,8 +1,10 @@
 // Measures training samples per second of the six nets on the native backend against Keras
 // (tensorflow-cpu from PyPI) with the same architecture, batch size 64 and Adadelta, in one run.
 // The cascade side runs the training loop's own pipeline: class-balanced batches drawn from samples
-// in memory, converted to tensors, and one optimizer step. The Keras side (bench/train_keras.py)
-// runs model.fit on float32 arrays. Nets alternate between the two, to share any machine load.
+// in memory, converted to tensors, and one optimizer step. It measures each net in a new process,
+// with the TensorFlow threads that the net's experiment file sets (`threads`), since TensorFlow
+// fixes them when it loads. The Keras side (bench/train_keras.py) runs model.fit on float32 arrays
+// with its defaults. Nets alternate between the two, to share any machine load.
 //
 // Usage: node bin/run-ts.mjs bench/train.ts [--nets net12,net48] [--seconds 6]
 // The peer uses the Python of $CASCADE_KERAS_PYTHON, or else of the venv ~/.cache/cascade/keras-venv,
@@ -37,6 +39,16 @@ function flag(name: string): string | undefined {
   return index > 0 ? process.argv[index + 1] : undefined;
 }
 const NETS = (flag('--nets') ?? 'net12,calib12,net24,calib24,net48,calib48').split(',');
+// The experiment file of each net, whose `threads` the cascade side uses.
+const EXPERIMENTS: Record<string, string> = {
+  net12: '12net.ts',
+  calib12: '12cal.ts',
+  net24: '24net.ts',
+  calib24: '24cal.ts',
+  net48: '48net.ts',
+  calib48: '48cal.ts',
+};
+const WORKER = flag('--worker');
 // Both sides train each net for about this long, so fast and slow nets get comparable precision.
 const SECONDS = Number(flag('--seconds') ?? 6);
 
@@ -168,32 +180,75 @@ async function measureCascade(net: Model): Promise<{ samplesPerSecond: number; s
   return { samplesPerSecond: (steps * BATCH_SIZE) / seconds, steps };
 }
 
-await selectBackend('tensorflow', new Logger({ level: 'warn' }));
-const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cascade-bench-train-'));
-const peer = new KerasPeer(peerPython());
-const versions = await peer.next();
-const rows: Array<{ net: string; cascade: number; keras: number }> = [];
-try {
-  for (const name of NETS) {
-    const net = await buildNet(name, runsDir);
-    const cascade = await measureCascade(net);
-    // Keras gets the same number of samples as the cascade side trained in its time budget.
-    const keras = await peer.measure(name, cascade.steps);
-    rows.push({ net: name, cascade: cascade.samplesPerSecond, keras });
-    process.stderr.write(`${name}: cascade ${cascade.samplesPerSecond.toFixed(0)}/s, keras ${keras.toFixed(0)}/s\n`);
-  }
-} finally {
-  peer.close();
-  fs.rmSync(runsDir, { recursive: true, force: true });
+/** The `threads` setting of a net's experiment file, or undefined for TensorFlow's default. */
+async function experimentThreads(net: string): Promise<number | undefined> {
+  const file = path.join(import.meta.dirname, '..', 'experiments', EXPERIMENTS[net] ?? `${net}.ts`);
+  const experiment = (await import(file)) as { default: { threads?: number } };
+  return experiment.default.threads;
 }
 
-process.stdout.write(
-  `\nTraining samples/s, batch ${BATCH_SIZE}, Adadelta, ${os.cpus().length} CPU cores; ` +
-    `tfjs-node ${tf.version_core} vs TensorFlow ${versions.tensorflow} / Keras ${versions.keras}\n\n`,
-);
-process.stdout.write('| net | cascade (tfjs-node) | Keras | ratio |\n|---|---|---|---|\n');
-for (const row of rows) {
-  process.stdout.write(
-    `| ${row.net} | ${row.cascade.toFixed(0)} | ${row.keras.toFixed(0)} | ${(row.cascade / row.keras).toFixed(2)}x |\n`,
+/** Measures one net in this process and prints the result as one JSON line. */
+async function worker(name: string): Promise<void> {
+  const threads = await experimentThreads(name);
+  await selectBackend('tensorflow', new Logger({ level: 'warn' }), threads === undefined ? {} : { threads });
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cascade-bench-train-'));
+  try {
+    const net = await buildNet(name, runsDir);
+    const result = await measureCascade(net);
+    process.stdout.write(`${JSON.stringify({ ...result, threads: threads ?? null })}\n`);
+  } finally {
+    fs.rmSync(runsDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the worker for one net in a new process. */
+function measureInChild(name: string): { samplesPerSecond: number; steps: number; threads: number | null } {
+  const result = spawnSync(
+    process.execPath,
+    [
+      path.join(import.meta.dirname, '..', 'bin', 'run-ts.mjs'),
+      import.meta.filename,
+      '--worker',
+      name,
+      '--seconds',
+      String(SECONDS),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  const line = result.stdout?.trim().split('\n').at(-1);
+  if (result.status !== 0 || !line) {
+    throw new Error(`measuring ${name} failed with exit code ${result.status}`);
+  }
+  return JSON.parse(line);
+}
+
+if (WORKER) {
+  await worker(WORKER);
+} else {
+  const peer = new KerasPeer(peerPython());
+  const versions = await peer.next();
+  const rows: Array<{ net: string; cascade: number; keras: number; threads: number | null }> = [];
+  try {
+    for (const name of NETS) {
+      const cascade = measureInChild(name);
+      // Keras gets the same number of samples as the cascade side trained in its time budget.
+      const keras = await peer.measure(name, cascade.steps);
+      rows.push({ net: name, cascade: cascade.samplesPerSecond, keras, threads: cascade.threads });
+      process.stderr.write(`${name}: cascade ${cascade.samplesPerSecond.toFixed(0)}/s, keras ${keras.toFixed(0)}/s\n`);
+    }
+  } finally {
+    peer.close();
+  }
+
+  process.stdout.write(
+    `\nTraining samples/s, batch ${BATCH_SIZE}, Adadelta, ${os.cpus().length} CPU cores; ` +
+      `tfjs-node ${tf.version_core} vs TensorFlow ${versions.tensorflow} / Keras ${versions.keras}\n\n`,
+  );
+  process.stdout.write('| net | cascade threads | cascade (tfjs-node) | Keras | ratio |\n|---|---|---|---|---|\n');
+  for (const row of rows) {
+    process.stdout.write(
+      `| ${row.net} | ${row.threads ?? 'default'} | ${row.cascade.toFixed(0)} | ${row.keras.toFixed(0)} | ` +
+        `${(row.cascade / row.keras).toFixed(2)}x |\n`,
+    );
+  }
 }

@@ -14,11 +14,19 @@ const NATIVE_PACKAGES: Record<Exclude<BackendName, 'cpu'>, { module: string; set
   'tensorflow-gpu': { module: '@tensorflow/tfjs-node-gpu', setup: 'npm run setup -- --gpu' },
 };
 
+export interface BackendOptions {
+  /** Intra-op threads of the native backend; TensorFlow's default (one per core) when unset. */
+  threads?: number;
+}
+
+// TensorFlow reads this variable when it creates its thread pool, the first time an op runs.
+const INTRA_OP_THREADS = 'TF_NUM_INTRAOP_THREADS';
+
 /**
  * Loads and activates a backend. Native backends register themselves as "tensorflow" on the
  * shared tfjs engine; when the addon is missing this throws with the command that installs it.
  */
-export async function selectBackend(name: BackendName, logger: Logger): Promise<void> {
+export async function selectBackend(name: BackendName, logger: Logger, options: BackendOptions = {}): Promise<void> {
   if (name === 'cpu') {
     logger.warn(
       'backend "cpu" is the pure JavaScript backend, about 60 times slower than "tensorflow" for training; ' +
@@ -33,7 +41,19 @@ export async function selectBackend(name: BackendName, logger: Logger): Promise<
   if (!native) {
     throw new CascadeError(`Unknown backend "${String(name)}". Backends: ${BACKENDS.join(', ')}.`);
   }
-  if (tf.getBackend() !== 'tensorflow' || !tf.engine().registryFactory.tensorflow) {
+  const loaded = Boolean(tf.engine().registryFactory.tensorflow);
+  if (options.threads !== undefined) {
+    const current = process.env[INTRA_OP_THREADS];
+    if (!loaded) {
+      process.env[INTRA_OP_THREADS] = String(options.threads);
+    } else if (current !== String(options.threads)) {
+      logger.warn(
+        `threads: ${options.threads} has no effect: TensorFlow was loaded earlier in this process with ` +
+          `${current === undefined ? 'its default of one thread per core' : `${current} threads`}.`,
+      );
+    }
+  }
+  if (tf.getBackend() !== 'tensorflow' || !loaded) {
     // NOTE: the native addon prints TensorFlow's own start-up lines (oneDNN, CPU features) to stderr.
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     try {

@@ -28,7 +28,7 @@ export async function createContainer(options: CreateContainerOptions): Promise<
     runsDir: config.runsDir,
   };
   if (!options.skipBackend) {
-    await selectBackend(config.backend, logger);
+    await selectBackend(config.backend, logger, config.threads === undefined ? {} : { threads: config.threads });
   }
   const container = rootContainer.createChildContainer();
   container.registerInstance(LOGGER, logger);
