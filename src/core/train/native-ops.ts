@@ -445,6 +445,10 @@ export class NativeOps {
     );
   }
 
+  softmax(logits: tf.Tensor): tf.Tensor {
+    return this.#run('Softmax', [this.#float], [logits]);
+  }
+
   /** Per-row softmax cross-entropy of `logits` against one-hot `labels`, and its gradient. */
   softmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor): { losses: tf.Tensor; gradient: tf.Tensor } {
     const [losses, gradient] = this.#backend.executeMultipleOutputs(

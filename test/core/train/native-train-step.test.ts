@@ -7,6 +7,7 @@ import { selectBackend } from '../../../src/core/backend.js';
 import { Logger } from '../../../src/core/logger.js';
 import type { Model } from '../../../src/core/model.js';
 import { writeModel } from '../../../src/core/train/model-files.js';
+import { createNativePredictor } from '../../../src/core/train/native-net.js';
 import { NativeOps } from '../../../src/core/train/native-ops.js';
 import { createNativeTrainStep } from '../../../src/core/train/native-train-step.js';
 import {
@@ -245,4 +246,34 @@ describe('AdadeltaOptimizer on the native backend', () => {
     restored.dispose();
     tf.dispose([straight, resumed]);
   });
+});
+
+describe('createNativePredictor', () => {
+  let dir: string;
+  before(async () => {
+    await selectBackend('tensorflow', new Logger({ level: 'silent' }));
+    dir = makeTempDir();
+  });
+
+  for (const name of ['net12', 'calib12', 'net24', 'calib24', 'net48', 'calib48']) {
+    it(`gives the probabilities of tfjs-layers' predict for ${name}`, async () => {
+      const net = await buildNet(name, dir);
+      const model = await net.build();
+      const predict = createNativePredictor(model);
+      assert.equal(typeof predict, 'function', `the native predictor refused ${name}: ${String(predict)}`);
+      const x = tf.randomUniform([10, net.inputSize, net.inputSize, 3], 0, 1, 'float32', 5);
+      const expected = model.predict(x) as tf.Tensor;
+      const before = tf.memory().numTensors;
+      const actual = (predict as (input: tf.Tensor) => tf.Tensor)(x);
+      assert.equal(tf.memory().numTensors, before + 1, 'only the result stays');
+      assert.deepEqual(actual.shape, expected.shape);
+      const difference = tf.tidy(() => tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0] as number);
+      assert.ok(difference < 1e-5, `${name}: largest difference ${difference}`);
+      // Random crops give probabilities away from 0 and 1 on these untrained nets, so the check has teeth.
+      const spread = tf.tidy(() => tf.min(tf.max(expected, 1)).dataSync()[0] as number);
+      assert.ok(spread < 0.999, `${name}: saturated probabilities ${spread}`);
+      tf.dispose([x, expected, actual]);
+      model.dispose();
+    });
+  }
 });
