@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/core/backend.js';
 import { Logger } from '../../src/core/logger.js';
+import { makeTempDir, REPO_ROOT } from '../helpers/temp-dir.js';
 
 describe('selectBackend', () => {
   it('activates the native tensorflow backend by default', async () => {
@@ -42,5 +46,32 @@ describe('selectBackend', () => {
     assert.match(lines.join(''), /about 60 times slower/);
     await selectBackend('tensorflow', new Logger({ level: 'silent' }));
     assert.equal(tf.getBackend(), 'tensorflow');
+  });
+
+  it('hands the threads setting to TensorFlow before the addon loads', () => {
+    const script = path.join(makeTempDir(), 'threads.mts');
+    fs.writeFileSync(
+      script,
+      `import { selectBackend } from ${JSON.stringify(path.join(REPO_ROOT, 'src/core/backend.ts'))};
+import { Logger } from ${JSON.stringify(path.join(REPO_ROOT, 'src/core/logger.ts'))};
+await selectBackend('tensorflow', new Logger({ level: 'silent' }), { threads: 1 });
+process.stdout.write(String(process.env.TF_NUM_INTRAOP_THREADS));
+`,
+    );
+    const env = { ...process.env };
+    delete env.TF_NUM_INTRAOP_THREADS;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, encoding: 'utf8', env });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout, '1');
+  });
+
+  it('warns that a threads setting comes too late once TensorFlow is loaded', async () => {
+    await selectBackend('tensorflow', new Logger({ level: 'silent' }));
+    const lines: string[] = [];
+    const stream = { write: (chunk: string) => lines.push(chunk) } as unknown as NodeJS.WritableStream;
+    const wanted = Number(process.env.TF_NUM_INTRAOP_THREADS ?? 0) + 3;
+    await selectBackend('tensorflow', new Logger({ level: 'warn', stream }), { threads: wanted });
+    assert.match(lines.join(''), new RegExp(`threads: ${wanted} has no effect: TensorFlow was loaded earlier`));
+    assert.notEqual(process.env.TF_NUM_INTRAOP_THREADS, String(wanted));
   });
 });

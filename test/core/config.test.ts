@@ -123,6 +123,21 @@ describe('resolveConfig', () => {
     );
   });
 
+  it('takes threads from the experiment and rejects a count below one', async () => {
+    const dir = makeProject({ 'experiments/24cal.ts': EXPERIMENT });
+    const file = path.join(dir, 'experiments/24cal.ts');
+    const config = await resolveConfig({ experimentFile: file, overrides: ['threads=1'], registry: testRegistry() });
+    assert.equal(config.threads, 1);
+    await assert.rejects(
+      resolveConfig({ experimentFile: file, overrides: ['threads=0'], registry: testRegistry() }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.issues, [{ path: 'threads', message: 'Number must be greater than 0' }]);
+        return true;
+      },
+    );
+  });
+
   it('reports every invalid plugin field with its path before any work starts', async () => {
     const dir = makeProject({ 'experiments/24cal.ts': EXPERIMENT });
     await assert.rejects(
