@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { CascadeError } from '../errors.js';
+import { NativeOps } from '../train/native-ops.js';
 
 /**
  * One step of a fully convolutional net, applied to an NHWC batch. `positionStride` is the step
@@ -70,6 +71,8 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
   }
   const windowSize = inputShape[1] as number;
 
+  // On the native backend, convolutions add their bias in oneDNN's kernel (see NativeOps.conv2dBias).
+  const native = NativeOps.forActiveBackend();
   const steps: Step[] = [];
   // The layers before `flatten`, and the layers after it as functions of a [windows, features] matrix.
   const trunk: Step[] = [];
@@ -96,7 +99,11 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
         const padding = config.padding as 'valid' | 'same';
         const act = activation(config.activation, layer.name);
         stride *= strides[0];
+        const nativePadding = padding === 'valid' ? 'VALID' : 'SAME';
         const step: Step = (x) => {
+          if (native && bias && strides[0] === strides[1]) {
+            return act(native.conv2dBias(x, kernel as tf.Tensor4D, bias, strides[0], nativePadding) as tf.Tensor4D);
+          }
           const y = tf.conv2d(x, kernel as tf.Tensor4D, strides, padding);
           return act(bias ? tf.add(y, bias) : y);
         };
@@ -144,7 +151,11 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
         const act = activation(config.activation, layer.name);
         steps.push((x, positionStride) => {
           // Only the first converted layer moves across the map; the 1x1 layers after it keep its grid.
-          const y = tf.conv2d(x, convKernel, first ? positionStride : 1, 'valid');
+          const stride = first ? positionStride : 1;
+          if (native && bias) {
+            return act(native.conv2dBias(x, convKernel, bias, stride, 'VALID') as tf.Tensor4D);
+          }
+          const y = tf.conv2d(x, convKernel, stride, 'valid');
           return act(bias ? tf.add(y, bias) : y);
         });
         head.push((x) => {
