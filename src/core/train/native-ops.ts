@@ -35,7 +35,7 @@ export interface LrnParts {
   scale: tf.Tensor;
 }
 
-/** A [channels, channels] matrix holding `value` where the channels are at most `radius` apart. */
+/** Builds a [channels, channels] matrix holding `value` where the channels are at most `radius` apart. */
 function bandMatrix(channels: number, radius: number, value: number): tf.Tensor {
   const values = new Float32Array(channels * channels);
   for (let row = 0; row < channels; row += 1) {
@@ -53,7 +53,7 @@ export interface Pooled {
   workspace?: tf.Tensor;
 }
 
-// TensorFlow registers its oneDNN kernels under this label; an op asks for them with `_kernel`.
+// TensorFlow registers its oneDNN kernels under this label; an op selects them with `_kernel`.
 const ONEDNN_LABEL = 'MklNameChangeOp';
 
 // Resource variables need names unique in the process; TensorFlow's own eager variables do the same.
@@ -64,9 +64,9 @@ let resourceCount = 0;
  * the tfjs kernel and gradient-tape bookkeeping. The outputs are ordinary tfjs tensors, so
  * `tf.tidy` disposes them. Shapes follow TensorFlow: NHWC images, HWIO conv kernels.
  *
- * Max pooling uses TensorFlow's oneDNN kernels when the library has them: their gradient reads
+ * Max pooling uses TensorFlow's oneDNN kernels when the library has them. Their gradient reads
  * the winning positions saved by the forward pass, where the plain `MaxPoolGrad` searches every
- * window again (1.8 ms against 42 ms for the 48-net's first pooling on a batch of 64).
+ * window again: 1.8 ms against 42 ms for the 48-net's first pooling on a batch of 64.
  */
 export class NativeOps {
   readonly #backend: NodeBackend;
@@ -378,8 +378,8 @@ export class NativeOps {
   }
 
   /**
-   * Creates a TensorFlow resource variable of float32 values holding `value`. tfjs sees the handle
-   * as a string tensor; pass it only to the resource methods below, and free it with
+   * Creates a TensorFlow resource variable of float32 values holding `value`. tfjs treats the
+   * handle as a string tensor; pass it only to the resource methods below, and free it with
    * `destroyResource`, since disposing the handle alone leaves the variable allocated.
    */
   createResource(value: tf.Tensor): tf.Tensor {
@@ -410,7 +410,7 @@ export class NativeOps {
     );
   }
 
-  /** The current value of a resource variable, as a tensor that later updates leave unchanged. */
+  /** Reads a resource variable into a tensor that later updates leave unchanged. */
   readResource(handle: tf.Tensor): tf.Tensor {
     return this.#run(
       'ReadVariableOp',

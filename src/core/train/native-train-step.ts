@@ -5,8 +5,8 @@ import type { StepResult, TrainStepOptions } from './train-step.js';
 
 /**
  * Builds a training step that runs the net's forward and backward passes as TensorFlow ops on the
- * native backend, with the gradients written out by hand: about 25 native calls for the 12-net
- * where the tfjs-layers step makes over 100 tfjs kernel calls. The optimizer still gets the
+ * native backend, with the gradients written out by hand. A 12-net step takes about 25 native
+ * calls, where the tfjs-layers step makes over 100 tfjs kernel calls. The optimizer still gets the
  * gradients through `applyGradients`, so every optimizer plugin works.
  *
  * Returns a reason instead when the backend is not native TensorFlow or the net has a layer the
