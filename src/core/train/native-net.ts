@@ -112,6 +112,12 @@ function describe(layer: tf.layers.Layer): Step {
       };
     }
     case 'Dense':
+      // tfjs applies a dense layer to the last axis of any input; the step handles matrices only.
+      if ((layer.input as tf.SymbolicTensor).shape.length !== 2) {
+        throw new Unsupported(
+          `dense layer "${layer.name}" on an input of rank ${(layer.input as tf.SymbolicTensor).shape.length}`,
+        );
+      }
       if (!internals.kernel) {
         throw new Unsupported(`dense layer "${layer.name}" without a kernel`);
       }
@@ -159,6 +165,9 @@ export function plan(model: tf.LayersModel): Plan | string {
   const outputInternals = outputLayer as unknown as LayerInternals;
   if (outputLayer.getClassName() !== 'Dense' || outputConfig.activation !== 'softmax' || !outputInternals.kernel) {
     return 'its output is not a dense softmax layer';
+  }
+  if ((outputLayer.input as tf.SymbolicTensor).shape.length !== 2) {
+    return 'its output layer reads an input of more than two dimensions';
   }
   const nodes: Node[] = [];
   const indexOf = new Map<tf.layers.Layer, number>();

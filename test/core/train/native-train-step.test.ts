@@ -157,6 +157,17 @@ describe('createNativeTrainStep', () => {
     assert.equal(step, 'it has a layer type BatchNormalization ("batch_normalization_BatchNormalization1")');
     model.dispose();
   });
+
+  it('falls back for a dense layer on an image', () => {
+    const input = tf.input({ shape: [12, 12, 3] });
+    const hidden = tf.layers.dense({ units: 4, name: 'pixels' }).apply(input) as tf.SymbolicTensor;
+    const flat = tf.layers.flatten().apply(hidden) as tf.SymbolicTensor;
+    const output = tf.layers.dense({ units: 2, activation: 'softmax' }).apply(flat) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: output });
+    const step = createNativeTrainStep(model, new GradientRecorder(), { weightDecay: 0 });
+    assert.equal(step, 'it has a dense layer "pixels" on an input of rank 4');
+    model.dispose();
+  });
 });
 
 describe('AdadeltaOptimizer on the native backend', () => {
