@@ -19,7 +19,12 @@ export interface BalancedSamplerOptions {
  * Draws class-balanced batches from a stream that may not fit in memory. Samples are read into one
  * bounded shuffle buffer per class. A batch takes the same number of samples from every class in
  * `classes`, each picked at random from its buffer: half positives and half negatives for detection,
- * an even spread over the 45 patterns for calibration. When a class buffer is full, a new sample
+ * an even spread over the 45 patterns for calibration.
+ *
+ * The first draw fills every buffer, up to its share of `bufferSize` or one pass over the stream.
+ * After each draw the sampler reads on to the next sample of the same class, so the buffers stay
+ * full and a draw picks among many samples, not just the last one read: stores list their samples
+ * source by source, and batches should mix the sources. When a class buffer is full, a new sample
  * replaces a random one in it, and the stream starts over when it ends, so rare classes repeat.
  */
 export class BalancedSampler {
@@ -28,6 +33,7 @@ export class BalancedSampler {
   readonly #capacity: number;
   #iterator: AsyncIterator<Sample> | undefined;
   #toSkip: number;
+  #filled = false;
 
   constructor(options: BalancedSamplerOptions) {
     this.#options = options;
@@ -42,6 +48,9 @@ export class BalancedSampler {
   /** Draws `batchSize` samples, balanced over the present classes, in random order. */
   async nextBatch(batchSize: number): Promise<Sample[]> {
     const { classes } = this.#options;
+    if (!this.#filled) {
+      await this.#fillBuffers();
+    }
     // Classes take turns from a random start, so each gets the floor or the ceiling of its share.
     const start = this.#options.random.int(classes.length);
     const batch: Sample[] = [];
@@ -60,21 +69,30 @@ export class BalancedSampler {
     const sample = buffer[index] as Sample;
     buffer[index] = buffer[buffer.length - 1] as Sample;
     buffer.pop();
+    const refilled = buffer.length + 1;
+    await this.#fillUntil(() => buffer.length >= refilled);
     return sample;
+  }
+
+  /** Reads until every class buffer is full or the stream has been read through once. */
+  async #fillBuffers(): Promise<void> {
+    this.#filled = true;
+    const full = () => this.#options.classes.every((label) => (this.#buffers[label]?.length ?? 0) >= this.#capacity);
+    while (!full()) {
+      const sample = await this.#read();
+      if (!sample) {
+        return;
+      }
+      this.#add(sample);
+    }
   }
 
   async #fillUntil(done: () => boolean): Promise<void> {
     // One whole pass without the needed sample means the split has none: fail instead of looping.
     let passEnds = 0;
     while (!done()) {
-      this.#iterator ??= this.#options.open()[Symbol.asyncIterator]();
-      const next = await this.#iterator.next();
-      if (this.#toSkip > 0 && !next.done) {
-        this.#toSkip -= 1;
-        continue;
-      }
-      if (next.done) {
-        this.#iterator = undefined;
+      const sample = await this.#read();
+      if (!sample) {
         passEnds += 1;
         if (passEnds >= 2) {
           throw new CascadeError(
@@ -84,7 +102,24 @@ export class BalancedSampler {
         }
         continue;
       }
-      this.#add(next.value);
+      this.#add(sample);
+    }
+  }
+
+  /** The next sample of the stream, or undefined where a pass ends (the next call starts a new one). */
+  async #read(): Promise<Sample | undefined> {
+    for (;;) {
+      this.#iterator ??= this.#options.open()[Symbol.asyncIterator]();
+      const next = await this.#iterator.next();
+      if (next.done) {
+        this.#iterator = undefined;
+        return undefined;
+      }
+      if (this.#toSkip > 0) {
+        this.#toSkip -= 1;
+        continue;
+      }
+      return next.value;
     }
   }
 

@@ -63,6 +63,27 @@ describe('BalancedSampler', () => {
     }
   });
 
+  it('mixes the sources of a stream stored source by source', async () => {
+    // Stores list samples source by source: here 500 of source A, then 500 of source B.
+    const samples = Array.from({ length: 1000 }, (_, i) => ({
+      ...sample(i % 2, i),
+      group: `${i < 500 ? 'a' : 'b'}-${i}`,
+    }));
+    const sampler = new BalancedSampler({
+      ...stream(samples),
+      numClasses: 2,
+      classes: [0, 1],
+      bufferSize: 1000,
+      random: new Random(4),
+    });
+    for (let batch = 0; batch < 4; batch += 1) {
+      const sources = (await sampler.nextBatch(64)).map((item) => item.group[0]);
+      const fromA = sources.filter((source) => source === 'a').length;
+      assert.ok(fromA >= 16 && fromA <= 48, `batch ${batch}: ${fromA} of 64 from source A`);
+    }
+    await sampler.close();
+  });
+
   it('starts the stream over when a rare class runs out', async () => {
     const samples = [sample(1, 0), ...Array.from({ length: 50 }, (_, i) => sample(0, i + 1))];
     const source = stream(samples);
