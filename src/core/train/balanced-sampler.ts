@@ -23,9 +23,9 @@ export interface BalancedSamplerOptions {
  *
  * The first draw fills every buffer, up to its share of `bufferSize` or one pass over the stream.
  * After each draw the sampler reads on to the next sample of the same class, so the buffers stay
- * full and a draw picks among many samples, not just the last one read: stores list their samples
- * source by source, and batches should mix the sources. When a class buffer is full, a new sample
- * replaces a random one in it, and the stream starts over when it ends, so rare classes repeat.
+ * full and a draw picks among many samples, not just the last one read. Stores list their samples
+ * source by source, and this mixes the sources in each batch. When a class buffer is full, a new
+ * sample replaces a random one in it, and the stream starts over when it ends, so rare classes repeat.
  */
 export class BalancedSampler {
   readonly #options: BalancedSamplerOptions;
@@ -106,7 +106,7 @@ export class BalancedSampler {
     }
   }
 
-  /** The next sample of the stream, or undefined where a pass ends (the next call starts a new one). */
+  /** Reads the next sample of the stream; undefined marks the end of a pass, and the next call starts a new one. */
   async #read(): Promise<Sample | undefined> {
     for (;;) {
       this.#iterator ??= this.#options.open()[Symbol.asyncIterator]();
