@@ -20,6 +20,14 @@ describe('cascade CLI', () => {
     }
   });
 
+  it('prints the parsed config of the cascade experiment', () => {
+    const result = cascade('config', 'experiments/cascade.ts');
+    assert.equal(result.status, 0, result.stderr);
+    const config = JSON.parse(result.stdout) as { kind: string; nets: Record<string, unknown> };
+    assert.equal(config.kind, 'cascade');
+    assert.deepEqual(Object.keys(config.nets), ['net12', 'calib12', 'net24', 'calib24', 'net48', 'calib48']);
+  });
+
   it('exits with 2 and shows the usage on an unknown command', () => {
     const result = cascade('train-everything');
     assert.equal(result.status, 2);
