@@ -31,6 +31,8 @@ export const cascadeSchema = z
     kind: z.literal('cascade'),
     name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a name of letters, digits, ".", "_" or "-"'),
     description: z.string().optional(),
+    /** TensorFlow's threads per op for the whole run, as in a single-net experiment. */
+    threads: z.number().int().positive().optional(),
     nets: z
       .object(Object.fromEntries(CASCADE_NETS.map((net) => [net, netSchema])) as Record<CascadeNet, typeof netSchema>)
       .strict(),

@@ -80,6 +80,7 @@ function netExperiment(
     model,
     ...(spec.optimizer ? { optimizer: spec.optimizer } : {}),
     ...(spec.train ? { train: spec.train } : {}),
+    ...(config.threads === undefined ? {} : { threads: config.threads }),
   };
 }
 
