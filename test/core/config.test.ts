@@ -132,7 +132,7 @@ describe('resolveConfig', () => {
       resolveConfig({ experimentFile: file, overrides: ['threads=0'], registry: testRegistry() }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
-        assert.deepEqual(error.issues, [{ path: 'threads', message: 'Number must be greater than 0' }]);
+        assert.deepEqual(error.issues, [{ path: 'threads', message: 'Number must be greater than 0 (0)' }]);
         return true;
       },
     );

@@ -225,10 +225,17 @@ export function validateProject(config: Record<string, unknown>, file?: string):
 
 function withReceived(message: string, received: unknown, code: string): string {
   // Type errors already name the received type; add the value itself so the reader sees it.
-  if (received === undefined || code === 'unrecognized_keys' || message.includes(describe(received))) {
+  // A number counts as shown only in parentheses: "greater than 0" for a 0 still gets "(0)".
+  const shown = describe(received);
+  if (
+    received === undefined ||
+    code === 'unrecognized_keys' ||
+    message.includes(`(${shown})`) ||
+    (typeof received === 'string' && message.includes(shown))
+  ) {
     return message;
   }
-  return `${message} (${describe(received)})`;
+  return `${message} (${shown})`;
 }
 
 function stringArray(value: unknown): string[] {
