@@ -19,7 +19,7 @@ export interface BackendOptions {
   threads?: number;
 }
 
-// TensorFlow reads this variable when it creates its thread pool, the first time an op runs.
+// TensorFlow reads this variable once, when tfjs-node creates its TensorFlow context.
 const INTRA_OP_THREADS = 'TF_NUM_INTRAOP_THREADS';
 
 /**
@@ -32,6 +32,9 @@ export async function selectBackend(name: BackendName, logger: Logger, options: 
       'backend "cpu" is the pure JavaScript backend, about 60 times slower than "tensorflow" for training; ' +
         'use it only where the native addon cannot be built.',
     );
+    if (options.threads !== undefined) {
+      logger.warn(`threads: ${options.threads} has no effect on backend "cpu"; only the native backends use it.`);
+    }
     await tf.setBackend('cpu');
     await tf.ready();
     return;

@@ -44,6 +44,8 @@ describe('selectBackend', () => {
     await selectBackend('cpu', new Logger({ level: 'warn', stream }));
     assert.equal(tf.getBackend(), 'cpu');
     assert.match(lines.join(''), /about 60 times slower/);
+    await selectBackend('cpu', new Logger({ level: 'warn', stream }), { threads: 2 });
+    assert.match(lines.join(''), /threads: 2 has no effect on backend "cpu"/);
     await selectBackend('tensorflow', new Logger({ level: 'silent' }));
     assert.equal(tf.getBackend(), 'tensorflow');
   });
