@@ -226,16 +226,16 @@ export function validateProject(config: Record<string, unknown>, file?: string):
 function withReceived(message: string, received: unknown, code: string): string {
   // Type errors already name the received type; add the value itself so the reader sees it.
   // A number counts as shown only in parentheses: "greater than 0" for a 0 still gets "(0)".
-  const shown = describe(received);
+  const described = describe(received);
   if (
     received === undefined ||
     code === 'unrecognized_keys' ||
-    message.includes(`(${shown})`) ||
-    (typeof received === 'string' && message.includes(shown))
+    message.includes(`(${described})`) ||
+    (typeof received === 'string' && message.includes(described))
   ) {
     return message;
   }
-  return `${message} (${shown})`;
+  return `${message} (${described})`;
 }
 
 function stringArray(value: unknown): string[] {

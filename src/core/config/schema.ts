@@ -55,9 +55,9 @@ export interface ProjectConfig {
   backend?: (typeof BACKENDS)[number];
   /**
    * Threads that the native backend gives one op (TensorFlow's intra-op threads). Unset, TensorFlow
-   * uses one per core. One thread trained the 12-nets 1.6 to 1.8 times faster on two cores, where
-   * each op is too small to split; the 24- and 48-nets train faster with the default. TensorFlow reads
-   * it once, when the backend loads, so it holds for the whole process.
+   * uses one per core. One thread trained the 12-nets 1.6 to 1.8 times faster on two cores, because
+   * their ops are too small to split. The 24- and 48-nets train faster with the default. TensorFlow
+   * reads it once, when the backend loads, so it applies to the whole process.
    */
   threads?: number;
   seed?: number;

@@ -61,7 +61,7 @@ export class CascadeDetector {
   readonly #scanner: FullyConvolutionalNet;
   /** The 12-calib net scanning the same positions as the 12-net, when its layers allow it. */
   readonly #calibrationScanner: FullyConvolutionalNet | undefined;
-  /** How each net maps crops to probabilities: native TensorFlow ops where possible, else `predict`. */
+  /** Functions from crops to probabilities per net: native TensorFlow ops where possible, else `predict`. */
   readonly #predictors = new Map<tf.LayersModel, (x: tf.Tensor) => tf.Tensor>();
 
   constructor(nets: CascadeNets, options: DetectorOptions = {}) {

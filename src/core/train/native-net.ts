@@ -63,11 +63,11 @@ interface LayerInternals {
   inboundNodes: Array<{ inboundLayers: tf.layers.Layer[] }>;
 }
 
-function single(value: unknown, what: string): number {
+function single(value: unknown, property: string): number {
   const values = Array.isArray(value) ? value : [value];
   const first = values[0];
   if (typeof first !== 'number' || values.some((item) => item !== first)) {
-    throw new Unsupported(`${what} ${JSON.stringify(value)} is not square`);
+    throw new Unsupported(`${property} ${JSON.stringify(value)} is not square`);
   }
   return first;
 }

@@ -10,7 +10,7 @@ import type { StepResult, TrainStepOptions } from './train-step.js';
  * gradients through `applyGradients`, so every optimizer plugin works.
  *
  * Returns a reason instead when the backend is not native TensorFlow or the net has a layer the
- * step cannot differentiate (the six nets of the cascade have none); the caller then falls back
+ * step cannot differentiate (the six nets of the cascade have none). The caller then falls back
  * to tfjs's automatic gradients.
  */
 export function createNativeTrainStep(

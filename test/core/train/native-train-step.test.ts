@@ -74,7 +74,7 @@ async function buildNet(name: string, dir: string): Promise<Model> {
   });
 }
 
-/** A batch of random crops with one-hot labels that cover every class. */
+/** Creates a batch of random crops with one-hot labels that cover every class. */
 function batch(net: Model, size: number): { x: tf.Tensor; y: tf.Tensor; labels: Int32Array } {
   const labels = Int32Array.from({ length: size }, (_, index) => (index * 7) % net.numClasses);
   return {
