@@ -22,10 +22,11 @@ export interface BalancedSamplerOptions {
  * an even spread over the 45 patterns for calibration.
  *
  * The first draw fills every buffer, up to its share of `bufferSize` or one pass over the stream.
- * After each draw the sampler reads on to the next sample of the same class, so the buffers stay
- * full and a draw picks among many samples, not just the last one read. Stores list their samples
- * source by source, and this mixes the sources in each batch. When a class buffer is full, a new
- * sample replaces a random one in it, and the stream starts over when it ends, so rare classes repeat.
+ * After that each draw reads one more sample, so the buffers stay full and a draw picks among many
+ * samples, not just the last one read. Stores list their samples source by source, and this mixes
+ * the sources in each batch. When a class buffer is full, a new sample replaces a random one in it.
+ * An empty buffer reads on to the next sample of its class, and the stream starts over when it
+ * ends, so rare classes repeat.
  */
 export class BalancedSampler {
   readonly #options: BalancedSamplerOptions;
@@ -69,8 +70,12 @@ export class BalancedSampler {
     const sample = buffer[index] as Sample;
     buffer[index] = buffer[buffer.length - 1] as Sample;
     buffer.pop();
-    const refilled = buffer.length + 1;
-    await this.#fillUntil(() => buffer.length >= refilled);
+    // One sample in for each one out keeps the buffers about as full as the first fill left them, at
+    // one read per draw in any order of the stream (stores may list one class after the other).
+    const next = await this.#read();
+    if (next) {
+      this.#add(next);
+    }
     return sample;
   }
 
