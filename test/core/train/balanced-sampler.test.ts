@@ -85,6 +85,36 @@ describe('BalancedSampler', () => {
     await sampler.close();
   });
 
+  it('reads one sample per draw from a stream sorted by class', async () => {
+    const samples = [
+      ...Array.from({ length: 700 }, (_, i) => sample(0, i)),
+      ...Array.from({ length: 300 }, (_, i) => sample(1, 700 + i)),
+    ];
+    let reads = 0;
+    const sampler = new BalancedSampler({
+      open: () =>
+        (async function* () {
+          for (const item of samples) {
+            reads += 1;
+            yield item;
+          }
+        })(),
+      numClasses: 2,
+      classes: [0, 1],
+      bufferSize: 400,
+      random: new Random(5),
+    });
+    await sampler.nextBatch(64);
+    const afterFirst = reads;
+    for (let batch = 0; batch < 5; batch += 1) {
+      await sampler.nextBatch(64);
+    }
+    // At most one read per draw; a draw that meets the end of a pass reads nothing.
+    assert.ok(reads - afterFirst <= 5 * 64, `${reads - afterFirst} reads for ${5 * 64} draws`);
+    assert.ok(reads - afterFirst >= 5 * 64 - 2, `${reads - afterFirst} reads for ${5 * 64} draws`);
+    await sampler.close();
+  });
+
   it('starts the stream over when a rare class runs out', async () => {
     const samples = [sample(1, 0), ...Array.from({ length: 50 }, (_, i) => sample(0, i + 1))];
     const source = stream(samples);
