@@ -56,8 +56,9 @@ export interface ProjectConfig {
   /**
    * Threads that the native backend gives one op (TensorFlow's intra-op threads). Unset, TensorFlow
    * uses one per core. One thread trained the 12-nets 1.6 to 1.8 times faster on two cores, because
-   * their ops are too small to split. The 24- and 48-nets train faster with the default. TensorFlow
-   * reads it once, when the backend loads, so it applies to the whole process.
+   * their ops are too small to split. The 24-net trained faster with the default, and the 48-nets'
+   * largest op (the LRN gradient) ran half as fast on one thread. TensorFlow reads it once, when the
+   * backend loads, so it applies to the whole process.
    */
   threads?: number;
   seed?: number;
