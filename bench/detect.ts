@@ -43,7 +43,7 @@ const { values } = parseArgs({
   },
 });
 const repeats = Number(values.repeats);
-const dataRoot = path.resolve(import.meta.dirname, '../../shared/data');
+const dataRoot = process.env.CASCADE_DATA_ROOT ?? path.resolve(import.meta.dirname, '../../shared/data');
 
 async function prepareImages(directory: string): Promise<string[]> {
   const files: string[] = [];

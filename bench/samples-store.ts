@@ -13,7 +13,7 @@ import { buildSampleStore } from '../src/core/store/index.js';
 import type { AnnotatedImage, Sample } from '../src/core/types.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
-const CROPS = path.resolve(REPO, '../shared/data/face-crops/orl');
+const CROPS = path.join(process.env.CASCADE_DATA_ROOT ?? path.resolve(REPO, '../shared/data'), 'face-crops/orl');
 
 function flag(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);

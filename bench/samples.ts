@@ -20,7 +20,7 @@ import { FddbSource } from '../src/plugins/sources/fddb.js';
 import { opencvPython } from './opencv-python.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
-const SHARED_DATA = path.resolve(REPO, '../shared/data');
+const SHARED_DATA = process.env.CASCADE_DATA_ROOT ?? path.resolve(REPO, '../shared/data');
 const SIZES = [12, 24, 48] as const;
 const repeatsFlag = process.argv.indexOf('--repeats');
 const REPEATS = repeatsFlag > 0 ? Number(process.argv[repeatsFlag + 1]) : 3;

@@ -10,9 +10,10 @@ import { Logger } from '../../src/core/logger.js';
 import { writeModel } from '../../src/core/train/model-files.js';
 import { NET12 } from '../../src/plugins/models/architectures.js';
 import { SingleNet } from '../../src/plugins/models/single-net.js';
+import { SHARED_DATA } from '../helpers/temp-dir.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const DATA = path.resolve(REPO, '../shared/data');
+const DATA = SHARED_DATA;
 let directory: string;
 let runDir: string;
 

@@ -12,8 +12,9 @@ import type { AnnotatedImage, Sample } from '../../../src/core/types.js';
 import { HardNegativeMiner, hardNegativesOptions } from '../../../src/plugins/augmenters/hard-negatives.js';
 import { NET12 } from '../../../src/plugins/models/architectures.js';
 import { SingleNet } from '../../../src/plugins/models/single-net.js';
+import { SHARED_DATA } from '../../helpers/temp-dir.js';
 
-const BACKGROUNDS = path.resolve(import.meta.dirname, '../../../../shared/data/backgrounds');
+const BACKGROUNDS = path.join(SHARED_DATA, 'backgrounds');
 const FILES = ['brick.png', 'coffee.png', 'chelsea.png'];
 
 let directory: string;

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ImageOctaves } from '../../../src/core/detect/octaves.js';
 import { cropAndResize, decodeRgbFile } from '../../../src/core/image/index.js';
+import { SHARED_DATA } from '../../helpers/temp-dir.js';
 
-const IMAGE = path.resolve(import.meta.dirname, '../../../../shared/data/backgrounds/chelsea.png');
+const IMAGE = path.join(SHARED_DATA, 'backgrounds/chelsea.png');
 
 function meanAbsoluteDifference(a: Uint8Array, b: Uint8Array): number {
   let sum = 0;

@@ -7,8 +7,9 @@ import sharp from 'sharp';
 import { parseDatasetSpec, parseFolds } from '../../../src/core/eval/dataset-spec.js';
 import { externalFddbRun, reportFddb, writeFddbReport } from '../../../src/core/eval/evaluate-fddb.js';
 import { readFddbFolds } from '../../../src/core/eval/fddb-files.js';
+import { SHARED_DATA } from '../../helpers/temp-dir.js';
 
-const FDDB_ROOT = path.resolve(import.meta.dirname, '../../../../shared/data/fddb');
+const FDDB_ROOT = path.join(SHARED_DATA, 'fddb');
 
 describe('dataset spec', () => {
   test('fold lists accept ranges', () => {

@@ -7,8 +7,9 @@ import { formatDiscRoc, recallAtFalsePositives, scoreFddb, scoreFddbImage } from
 import { maxWeightAssignment } from '../../../src/core/eval/hungarian.js';
 import { ellipseRegion, rectangleRegion, regionOverlap } from '../../../src/core/eval/region-overlap.js';
 import type { Ellipse } from '../../../src/core/types.js';
+import { SHARED_DATA } from '../../helpers/temp-dir.js';
 
-const FDDB_ROOT = path.resolve(import.meta.dirname, '../../../../shared/data/fddb');
+const FDDB_ROOT = path.join(SHARED_DATA, 'fddb');
 const SIZE = { width: 200, height: 200 };
 
 // An upright face: major radius 30 along y (angle pi/2), minor radius 20 along x, centered at (100, 100).

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { readMatFile } from '../../../src/core/eval/mat-file.js';
 import { readWiderGroundTruth, scoreWider, vocAveragePrecision } from '../../../src/core/eval/wider-score.js';
+import { SHARED_DATA } from '../../helpers/temp-dir.js';
 
-const WIDER_ROOT = path.resolve(import.meta.dirname, '../../../../shared/data/wider-face-val');
+const WIDER_ROOT = path.join(SHARED_DATA, 'wider-face-val');
 const IMAGE = '0--Parade/0_Parade_Parade_0_873';
 
 describe('WIDER FACE ground truth', () => {

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Logger } from '../../../src/core/logger.js';
 import type { AnnotatedImage } from '../../../src/core/types.js';
+import { SHARED_DATA } from '../../helpers/temp-dir.js';
 
-/** The read-only test data next to the repository. */
-export const SHARED_DATA = path.resolve(import.meta.dirname, '../../../../shared/data');
+/** The read-only test data next to the repository, or at $CASCADE_DATA_ROOT. */
+export { SHARED_DATA };
 
 /** Creates a logger that records its warnings, so that tests can check skip reports through `text()`. */
 export function recordingLogger(): { logger: Logger; text: () => string } {
