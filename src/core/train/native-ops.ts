@@ -56,6 +56,8 @@ export interface Pooled {
 // TensorFlow registers its oneDNN kernels under this label; an op selects them with `_kernel`.
 const ONEDNN_LABEL = 'MklNameChangeOp';
 
+const instances = new WeakMap<object, NativeOps>();
+
 // Resource variables need names unique in the process; TensorFlow's own eager variables do the same.
 let resourceCount = 0;
 
@@ -93,7 +95,13 @@ export class NativeOps {
     if (typeof backend.executeSingleOutput !== 'function' || typeof backend.executeMultipleOutputs !== 'function') {
       return undefined;
     }
-    return new NativeOps(backend as NodeBackend);
+    // One instance per backend, so the oneDNN probes run once, not for every net and optimizer.
+    let ops = instances.get(backend as object);
+    if (!ops) {
+      ops = new NativeOps(backend as NodeBackend);
+      instances.set(backend as object, ops);
+    }
+    return ops;
   }
 
   #run(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor {
@@ -370,7 +378,7 @@ export class NativeOps {
     );
   }
 
-  /** Columns `[offset, offset + width)` of a 2-D tensor. */
+  /** Slices columns `[offset, offset + width)` out of a 2-D tensor. */
   columns(x: tf.Tensor, offset: number, width: number): tf.Tensor {
     const begin = tf.tensor1d([0, offset], 'int32');
     const size = tf.tensor1d([-1, width], 'int32');
@@ -378,9 +386,9 @@ export class NativeOps {
   }
 
   /**
-   * Creates a TensorFlow resource variable of float32 values holding `value`. tfjs treats the
-   * handle as a string tensor; pass it only to the resource methods below, and free it with
-   * `destroyResource`, since disposing the handle alone leaves the variable allocated.
+   * Creates a TensorFlow resource variable of float32 values set to `value`. tfjs treats the handle
+   * as a string tensor, so pass it only to the resource methods below. Free it with
+   * `destroyResource`, because disposing the handle alone leaves the variable allocated.
    */
   createResource(value: tf.Tensor): tf.Tensor {
     resourceCount += 1;
