@@ -184,7 +184,7 @@ async function measureCascade(net: Model): Promise<{ samplesPerSecond: number; s
   return { samplesPerSecond: (steps * BATCH_SIZE) / seconds, steps };
 }
 
-/** The `threads` setting of a net's experiment file, or undefined for TensorFlow's default. */
+/** Reads the `threads` setting of a net's experiment file; undefined means TensorFlow's default. */
 async function experimentThreads(net: string): Promise<number | undefined> {
   const file = path.join(import.meta.dirname, '..', 'experiments', EXPERIMENTS[net] ?? `${net}.ts`);
   const experiment = (await import(file)) as { default: { threads?: number } };

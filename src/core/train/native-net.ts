@@ -296,8 +296,8 @@ export function forward(ops: NativeOps, nodes: readonly Node[], x: tf.Tensor, tr
 
 /**
  * Builds a function that maps crops [n, size, size, 3] to class probabilities [n, classes] with
- * the same native ops as the training step, or returns why it cannot run the model. Each call
- * disposes every tensor it creates except the result.
+ * the same native ops as the training step, or returns the reason it cannot run the model. Each
+ * call disposes every tensor it creates except the result.
  */
 export function createNativePredictor(model: tf.LayersModel): ((x: tf.Tensor) => tf.Tensor) | string {
   const ops = NativeOps.forActiveBackend();
