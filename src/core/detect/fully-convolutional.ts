@@ -86,7 +86,23 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
   // Spatial size of the feature block that the first dense layer reads.
   let firstDenseShape: [number, number] | undefined;
 
-  for (const layer of model.layers) {
+  // A ReLU between a convolution and a max pooling moves after the pooling: the two commute, and the
+  // pooled map is about a quarter of the size.
+  const layers = model.layers.filter((layer) => layer.getClassName() !== 'Dropout');
+  const reluAfterPool = new Set<tf.layers.Layer>();
+  layers.forEach((layer, index) => {
+    const next = layers[index + 1];
+    if (
+      layer.getClassName() === 'Conv2D' &&
+      layer.getConfig().activation === 'relu' &&
+      next?.getClassName() === 'MaxPooling2D'
+    ) {
+      reluAfterPool.add(layer);
+      reluAfterPool.add(next);
+    }
+  });
+
+  for (const layer of layers) {
     const className = layer.getClassName();
     const config = layer.getConfig();
     switch (className) {
@@ -97,7 +113,7 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
         const [kernel, bias] = layer.getWeights();
         const strides = pair(config.strides);
         const padding = config.padding as 'valid' | 'same';
-        const act = activation(config.activation, layer.name);
+        const act = activation(reluAfterPool.has(layer) ? 'linear' : config.activation, layer.name);
         stride *= strides[0];
         const nativePadding = padding === 'valid' ? 'VALID' : 'SAME';
         const step: Step = (x) => {
@@ -117,10 +133,22 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
         const strides = pair(config.strides ?? config.poolSize);
         const padding = config.padding as 'valid' | 'same';
         stride *= strides[0];
-        const step: Step = (x) =>
-          className === 'MaxPooling2D'
-            ? tf.maxPool(x, poolSize, strides, padding)
-            : tf.avgPool(x, poolSize, strides, padding);
+        const relu = reluAfterPool.has(layer);
+        const step: Step = (x) => {
+          if (className === 'AveragePooling2D') {
+            return tf.avgPool(x, poolSize, strides, padding);
+          }
+          const y =
+            native && poolSize[0] === poolSize[1] && strides[0] === strides[1]
+              ? (native.maxPoolInference(
+                  x,
+                  poolSize[0],
+                  strides[0],
+                  padding === 'valid' ? 'VALID' : 'SAME',
+                ) as tf.Tensor4D)
+              : tf.maxPool(x, poolSize, strides, padding);
+          return relu ? tf.relu(y) : y;
+        };
         steps.push(step);
         trunk.push(step);
         break;

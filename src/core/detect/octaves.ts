@@ -1,4 +1,4 @@
-import { cropAndResize, type RgbImage, resampleBox } from '../image/index.js';
+import { cropAndResize, type RgbImage } from '../image/index.js';
 import type { Box } from '../types.js';
 
 /**
@@ -27,6 +27,19 @@ export class ImageOctaves {
     return cropAndResize(octave, { x: box.x * scale, y: box.y * scale, w: box.w * scale, h: box.h * scale }, size);
   }
 
+  /**
+   * The deepest octave in which the image is still at least twice `width` x `height`, or the image
+   * itself: the source for resampling the whole image to that size at the cost of a few pixels read
+   * per output pixel, by the rule that `crop` follows.
+   */
+  sourceFor(width: number, height: number): { image: RgbImage; scale: number } {
+    const image = this.#octaves[0] as RgbImage;
+    const ratio = Math.min(image.width / width, image.height / height);
+    const wanted = ratio >= 4 ? Math.floor(Math.log2(ratio)) - 1 : 0;
+    const index = this.#build(wanted);
+    return { image: this.#octaves[index] as RgbImage, scale: 2 ** -index };
+  }
+
   /** Builds the octaves up to `index` and returns the deepest one available, at most `index`. */
   #build(index: number): number {
     while (this.#octaves.length <= index) {
@@ -36,10 +49,35 @@ export class ImageOctaves {
       if (width < 1 || height < 1) {
         break;
       }
-      // An odd last row or column of the previous octave is dropped.
-      const data = resampleBox(previous, { x: 0, y: 0, w: width * 2, h: height * 2 }, width, height);
-      this.#octaves.push({ data, width, height, channels: 3 });
+      this.#octaves.push({ data: halve(previous, width, height), width, height, channels: 3 });
     }
     return Math.min(index, this.#octaves.length - 1);
   }
+}
+
+/**
+ * Averages each 2x2 block of an RGB image into one pixel of a `width` x `height` image, rounding
+ * halves up, as `resampleBox` does for an exact halving, in integer arithmetic. An odd last row or
+ * column of the source is dropped.
+ */
+function halve(source: RgbImage, width: number, height: number): Uint8Array {
+  const output = new Uint8Array(width * height * 3);
+  const data = source.data;
+  const stride = source.width * 3;
+  let to = 0;
+  for (let y = 0; y < height; y += 1) {
+    let top = 2 * y * stride;
+    let bottom = top + stride;
+    for (let x = 0; x < width; x += 1) {
+      for (let c = 0; c < 3; c += 1) {
+        output[to] = (data[top]! + data[top + 3]! + data[bottom]! + data[bottom + 3]! + 2) >> 2;
+        to += 1;
+        top += 1;
+        bottom += 1;
+      }
+      top += 3;
+      bottom += 3;
+    }
+  }
+  return output;
 }

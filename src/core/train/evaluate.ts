@@ -26,12 +26,14 @@ export async function evaluate(
 
   const flush = (): void => {
     const { x, y, labels } = toBatchTensors(batch, options.size, options.numClasses);
-    const [probabilities, loss] = tf.tidy(() => {
-      const predicted = model.predict(x) as tf.Tensor;
-      return [predicted.dataSync() as Float32Array, crossEntropy(y, predicted).dataSync()[0] ?? Number.NaN];
+    // Tensors only leave the tidy: a typed array returned from it would be walked element by element.
+    const [predicted, cost] = tf.tidy(() => {
+      const output = model.predict(x) as tf.Tensor;
+      return [output, crossEntropy(y, output)];
     });
-    x.dispose();
-    y.dispose();
+    const probabilities = predicted.dataSync() as Float32Array;
+    const loss = cost.dataSync()[0] ?? Number.NaN;
+    tf.dispose([x, y, predicted, cost]);
     accumulator.add(probabilities, labels, options.numClasses, loss);
     batch = [];
   };

@@ -268,6 +268,11 @@ export function forward(ops: NativeOps, nodes: readonly Node[], x: tf.Tensor, tr
         break;
       }
       case 'maxPool': {
+        if (!training) {
+          const y = ops.maxPoolInference(first, step.size, step.strides, step.padding);
+          saved.push({ y: step.relu ? ops.relu(y) : y });
+          break;
+        }
         const pooled = ops.maxPool(first, step.size, step.strides, step.padding);
         saved.push({ y: step.relu ? ops.relu(pooled.y) : pooled.y, pooled });
         break;
