@@ -38,6 +38,11 @@ export interface Tracker {
   logInput(input: DatasetInput): Promise<void>;
   /** Opens a nested run (MLflow's `mlflow.parentRunId`) for one stage of a multi-stage experiment. */
   startChild(run: RunStart): Promise<Tracker>;
+  /**
+   * Drops the metrics recorded after `step` where the backend allows it, because a run resumed from
+   * the checkpoint of that step logs the later steps again.
+   */
+  rewind?(step: number): Promise<void>;
   /** Flushes buffered data and closes the run. */
   endRun(status: RunStatus): Promise<void>;
 }

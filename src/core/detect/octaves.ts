@@ -28,9 +28,9 @@ export class ImageOctaves {
   }
 
   /**
-   * The deepest octave in which the image is still at least twice `width` x `height`, or the image
-   * itself: the source for resampling the whole image to that size at the cost of a few pixels read
-   * per output pixel, by the rule that `crop` follows.
+   * Returns the deepest octave that is still at least twice `width` x `height`, or the image itself,
+   * as the source for resampling the whole image to that size. Each output pixel then reads a few
+   * source pixels, by the rule that `crop` follows.
    */
   sourceFor(width: number, height: number): { image: RgbImage; scale: number } {
     const image = this.#octaves[0] as RgbImage;

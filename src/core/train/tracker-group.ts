@@ -38,6 +38,10 @@ export class TrackerGroup implements Tracker {
     }
   }
 
+  async rewind(step: number): Promise<void> {
+    await this.#each('rewind', async (tracker) => tracker.rewind?.(step));
+  }
+
   async logArtifact(localPath: string, artifactPath?: string): Promise<void> {
     await this.#each('logArtifact', (tracker) => tracker.logArtifact(localPath, artifactPath));
   }

@@ -100,6 +100,8 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
     const checkpoint = options.resume ? await findCheckpoint(runDir) : undefined;
     if (checkpoint) {
       state = await restoreCheckpoint(checkpoint, model, optimizer);
+      // The steps after the checkpoint run again, so their first records would otherwise stay beside the new ones.
+      await options.tracker?.rewind?.(state.globalStep);
       logger.info(
         `resuming from ${checkpoint}: epoch ${state.epoch + 1}, step ${state.stepInEpoch} of ${stepsPerEpoch}`,
       );

@@ -57,6 +57,29 @@ export class LocalTracker implements Tracker {
     );
   }
 
+  /** Rewrites `metrics.jsonl` without the records of steps after `step`. */
+  async rewind(step: number): Promise<void> {
+    const file = this.#path(RUN_FILES.metrics);
+    let text: string;
+    try {
+      text = await fsp.readFile(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        return;
+      }
+      throw error;
+    }
+    // A line cut short by the kill has no step to read, and goes too.
+    const kept = text.split('\n').filter((line) => {
+      try {
+        return line !== '' && (JSON.parse(line) as { step: number }).step <= step;
+      } catch {
+        return false;
+      }
+    });
+    await writeFileAtomic(file, kept.map((line) => `${line}\n`).join(''));
+  }
+
   async logArtifact(localPath: string, artifactPath?: string): Promise<void> {
     const runDir = this.#requireRunDir();
     const absolute = path.resolve(localPath);

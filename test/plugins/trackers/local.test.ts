@@ -38,6 +38,31 @@ describe('LocalTracker', () => {
     assert.equal((readJson(path.join(runDir, 'inputs.json')) as unknown as unknown[]).length, 1);
   });
 
+  it('drops the metrics after the step it rewinds to, and a line cut short by a kill', async () => {
+    const runDir = path.join(dir, 'runs', 'net12', 'run-rewind');
+    const first = new LocalTracker();
+    await first.startRun({ experiment: 'net12', runName: 'run-rewind', runDir });
+    for (const step of [5, 10, 15, 20]) {
+      first.logMetrics({ train_loss: 1 / step }, step, step);
+    }
+    fs.appendFileSync(path.join(runDir, 'metrics.jsonl'), '{"step": 25, "train_lo');
+
+    const resumed = new LocalTracker();
+    await resumed.startRun({ experiment: 'net12', runName: 'run-rewind', runDir });
+    await resumed.rewind(10);
+    resumed.logMetrics({ train_loss: 0.06 }, 15, 99);
+    const lines = fs
+      .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(lines, [
+      { step: 5, timestamp: 5, train_loss: 0.2 },
+      { step: 10, timestamp: 10, train_loss: 0.1 },
+      { step: 15, timestamp: 99, train_loss: 0.06 },
+    ]);
+  });
+
   it('keeps earlier params when a resumed run starts again', async () => {
     const runDir = path.join(dir, 'runs', 'net12', 'run-b');
     const first = new LocalTracker();
