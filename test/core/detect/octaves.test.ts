@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ImageOctaves } from '../../../src/core/detect/octaves.js';
-import { cropAndResize, decodeRgbFile } from '../../../src/core/image/index.js';
+import { cropAndResize, decodeRgbFile, resampleBox } from '../../../src/core/image/index.js';
 import { SHARED_DATA } from '../../helpers/temp-dir.js';
 
 const IMAGE = path.join(SHARED_DATA, 'backgrounds/chelsea.png');
@@ -39,5 +39,31 @@ describe('image octaves', () => {
     const image = await decodeRgbFile(IMAGE);
     const window = { x: 40, y: 50, w: 30, h: 30 };
     assert.deepEqual(new ImageOctaves(image).crop(window, 24), cropAndResize(image, window, 24));
+  });
+
+  test('each octave is the area halving of the one before, odd edges dropped', async () => {
+    const full = await decodeRgbFile(IMAGE);
+    // An odd width and height, so that the last column and row are dropped.
+    const image = { ...full, width: full.width - 1, height: full.height - 1 };
+    image.data = resampleBox(full, { x: 0, y: 0, w: image.width, h: image.height }, image.width, image.height);
+    const octaves = new ImageOctaves(image);
+    let previous = image;
+    for (let index = 1; index <= 2; index += 1) {
+      const width = Math.floor(previous.width / 2);
+      const height = Math.floor(previous.height / 2);
+      const source = octaves.sourceFor(image.width / 2 ** (index + 1), image.height / 2 ** (index + 1));
+      assert.equal(source.scale, 2 ** -index);
+      assert.deepEqual([source.image.width, source.image.height], [width, height]);
+      const halved = resampleBox(previous, { x: 0, y: 0, w: width * 2, h: height * 2 }, width, height);
+      assert.deepEqual(source.image.data, halved);
+      previous = source.image;
+    }
+  });
+
+  test('the pyramid source is the image itself below four times the level size', async () => {
+    const image = await decodeRgbFile(IMAGE);
+    const source = new ImageOctaves(image).sourceFor(image.width / 3.9, image.height / 3.9);
+    assert.equal(source.image, image);
+    assert.equal(source.scale, 1);
   });
 });
