@@ -162,8 +162,8 @@ export class CascadeDetector {
     const width = (levels[0] as (typeof levels)[number]).width;
     const stacked = new Float32Array(width * height * 3);
     // The first level is resampled from the smallest octave of the image that is at least twice its
-    // size, as crops are, and the later, smaller levels from the first level: each reads a few source
-    // pixels per pixel instead of the whole image.
+    // size, as crops are. The later, smaller levels are resampled from the first level, so each level
+    // reads a few source pixels per pixel instead of the whole image.
     const first = levels[0] as (typeof levels)[number];
     let source = octaves.sourceFor(first.width, first.height).image;
     levels.forEach((level, index) => {

@@ -35,8 +35,8 @@ export class ImageOctaves {
   sourceFor(width: number, height: number): { image: RgbImage; scale: number } {
     const image = this.#octaves[0] as RgbImage;
     const ratio = Math.min(image.width / width, image.height / height);
-    const wanted = ratio >= 4 ? Math.floor(Math.log2(ratio)) - 1 : 0;
-    const index = this.#build(wanted);
+    const deepest = ratio >= 4 ? Math.floor(Math.log2(ratio)) - 1 : 0;
+    const index = this.#build(deepest);
     return { image: this.#octaves[index] as RgbImage, scale: 2 ** -index };
   }
 

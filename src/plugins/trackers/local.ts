@@ -70,14 +70,14 @@ export class LocalTracker implements Tracker {
       throw error;
     }
     // A line cut short by the kill has no step to read, and goes too.
-    const kept = text.split('\n').filter((line) => {
+    const remaining = text.split('\n').filter((line) => {
       try {
         return line !== '' && (JSON.parse(line) as { step: number }).step <= step;
       } catch {
         return false;
       }
     });
-    await writeFileAtomic(file, kept.map((line) => `${line}\n`).join(''));
+    await writeFileAtomic(file, remaining.map((line) => `${line}\n`).join(''));
   }
 
   async logArtifact(localPath: string, artifactPath?: string): Promise<void> {

@@ -41,7 +41,7 @@ describe('image octaves', () => {
     assert.deepEqual(new ImageOctaves(image).crop(window, 24), cropAndResize(image, window, 24));
   });
 
-  test('each octave is the area halving of the one before, odd edges dropped', async () => {
+  test('octaves equal area halving', async () => {
     const full = await decodeRgbFile(IMAGE);
     // An odd width and height, so that the last column and row are dropped.
     const image = { ...full, width: full.width - 1, height: full.height - 1 };
@@ -60,7 +60,7 @@ describe('image octaves', () => {
     }
   });
 
-  test('the pyramid source is the image itself below four times the level size', async () => {
+  test('pyramid source stays the image', async () => {
     const image = await decodeRgbFile(IMAGE);
     const source = new ImageOctaves(image).sourceFor(image.width / 3.9, image.height / 3.9);
     assert.equal(source.image, image);
