@@ -53,7 +53,7 @@ interface Window {
   box: ScoredBox;
   /**
    * The window's crop in [0, 1], kept from the stage's detection net for its calibration net, which
-   * reads the same box: the crops cost about a third of the 24- and 48-stages.
+   * reads the same box. Cropping took about a third of the 24- and 48-stages' time.
    */
   crop?: Float32Array;
 }
@@ -243,8 +243,8 @@ export class CascadeDetector {
   }
 
   /**
-   * Runs a net over the crops of all windows in batches; returns its probabilities, row-major. Each
-   * window keeps its crop, so that a later net of the same input size on the same box reuses it.
+   * Runs a net over the crops of all windows in batches and returns its probabilities, row-major.
+   * Each window keeps its crop, so that a later net of the same input size on the same box reuses it.
    */
   #predict(octaves: readonly ImageOctaves[], windows: readonly Window[], net: tf.LayersModel): Float32Array {
     const size = net.inputs[0]?.shape[1] as number;

@@ -107,7 +107,6 @@ export function toFullyConvolutional(model: tf.LayersModel): FullyConvolutionalN
     const config = layer.getConfig();
     switch (className) {
       case 'InputLayer':
-      case 'Dropout':
         break;
       case 'Conv2D': {
         const [kernel, bias] = layer.getWeights();

@@ -16,11 +16,7 @@ export class ImageOctaves {
 
   /** Crops `box` (in pixels of the original image) to `size` x `size` RGB, as `cropAndResize` does. */
   crop(box: Box, size: number): Uint8Array {
-    const side = Math.max(box.w, box.h);
-    // The window keeps at least twice the crop size in its octave, so each crop pixel still averages
-    // several octave pixels and the 2x2 block grid shows less in the result.
-    const wanted = side >= 4 * size ? Math.floor(Math.log2(side / size)) - 1 : 0;
-    const index = this.#build(wanted);
+    const index = this.#build(deepestOctave(Math.max(box.w, box.h) / size));
     // Each octave pixel is a 2x2 block of the previous octave, so coordinates halve exactly.
     const scale = 2 ** -index;
     const octave = this.#octaves[index] as RgbImage;
@@ -29,14 +25,12 @@ export class ImageOctaves {
 
   /**
    * Returns the deepest octave that is still at least twice `width` x `height`, or the image itself,
-   * as the source for resampling the whole image to that size. Each output pixel then reads a few
-   * source pixels, by the rule that `crop` follows.
+   * as the source for resampling the whole image to that size, by the rule that `crop` follows.
+   * Each output pixel then reads a few source pixels.
    */
   sourceFor(width: number, height: number): { image: RgbImage; scale: number } {
     const image = this.#octaves[0] as RgbImage;
-    const ratio = Math.min(image.width / width, image.height / height);
-    const deepest = ratio >= 4 ? Math.floor(Math.log2(ratio)) - 1 : 0;
-    const index = this.#build(deepest);
+    const index = this.#build(deepestOctave(Math.min(image.width / width, image.height / height)));
     return { image: this.#octaves[index] as RgbImage, scale: 2 ** -index };
   }
 
@@ -53,6 +47,15 @@ export class ImageOctaves {
     }
     return Math.min(index, this.#octaves.length - 1);
   }
+}
+
+/**
+ * Returns the index of the deepest octave in which a region `ratio` times the output size is still
+ * at least twice that size, so each output pixel still averages several octave pixels and the 2x2
+ * block grid shows less in the result.
+ */
+function deepestOctave(ratio: number): number {
+  return ratio >= 4 ? Math.floor(Math.log2(ratio)) - 1 : 0;
 }
 
 /**

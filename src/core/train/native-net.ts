@@ -50,6 +50,19 @@ export interface Plan {
   output: { input: number; kernel: LayerWeight; bias?: LayerWeight; trainable: boolean };
 }
 
+/**
+ * Returns the native ops of the active backend with the plan of `model`, or the reason why the
+ * model cannot run on them: a backend other than native TensorFlow, or an unsupported layer.
+ */
+export function planNative(model: tf.LayersModel): (Plan & { ops: NativeOps }) | string {
+  const ops = NativeOps.forActiveBackend();
+  if (!ops) {
+    return `the backend "${tf.getBackend()}" is not native TensorFlow`;
+  }
+  const planned = plan(model);
+  return typeof planned === 'string' ? planned : { ...planned, ops };
+}
+
 /** Tensors that the forward pass keeps for the backward pass of one node. */
 export interface Saved {
   y: tf.Tensor;
@@ -305,15 +318,11 @@ export function forward(ops: NativeOps, nodes: readonly Node[], x: tf.Tensor, tr
  * call disposes every tensor it creates except the result.
  */
 export function createNativePredictor(model: tf.LayersModel): ((x: tf.Tensor) => tf.Tensor) | string {
-  const ops = NativeOps.forActiveBackend();
-  if (!ops) {
-    return `the backend "${tf.getBackend()}" is not native TensorFlow`;
-  }
-  const planned = plan(model);
+  const planned = planNative(model);
   if (typeof planned === 'string') {
     return planned;
   }
-  const { nodes, output } = planned;
+  const { ops, nodes, output } = planned;
   return (x) =>
     tf.tidy(() => {
       const saved = forward(ops, nodes, x, false);

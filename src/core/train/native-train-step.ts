@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { forward, type Node, plan, type Saved } from './native-net.js';
-import { type LrnParts, NativeOps, type Pooled } from './native-ops.js';
+import { forward, type Node, planNative, type Saved } from './native-net.js';
+import type { LrnParts, Pooled } from './native-ops.js';
 import type { StepResult, TrainStepOptions } from './train-step.js';
 
 /**
@@ -18,15 +18,11 @@ export function createNativeTrainStep(
   optimizer: tf.Optimizer,
   options: TrainStepOptions,
 ): ((x: tf.Tensor, y: tf.Tensor, labels: Int32Array) => StepResult) | string {
-  const ops = NativeOps.forActiveBackend();
-  if (!ops) {
-    return `the backend "${tf.getBackend()}" is not native TensorFlow`;
-  }
-  const planned = plan(model);
+  const planned = planNative(model);
   if (typeof planned === 'string') {
     return planned;
   }
-  const { nodes, output } = planned;
+  const { ops, nodes, output } = planned;
   const decayed = [
     ...nodes.flatMap((node) =>
       node.trainable && (node.step.kind === 'conv' || node.step.kind === 'dense') ? [node.step.kernel] : [],

@@ -69,7 +69,7 @@ export class LocalTracker implements Tracker {
       }
       throw error;
     }
-    // A line cut short by the kill has no step to read, and goes too.
+    // A line cut short by the kill has no step to read, so it is dropped too.
     const remaining = text.split('\n').filter((line) => {
       try {
         return line !== '' && (JSON.parse(line) as { step: number }).step <= step;
