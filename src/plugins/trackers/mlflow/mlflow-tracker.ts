@@ -73,6 +73,8 @@ export class MlflowTracker implements Tracker {
   #warnedAfterEnd = false;
   /** Metric keys already reported as invalid, so each is reported once. */
   readonly #rejectedMetricKeys = new Set<string>();
+  /** Param values already sent, by key, because the training loop logs again the config that `startRun` logged. */
+  readonly #sentParams = new Map<string, string>();
 
   constructor(options: MlflowTrackerOptions) {
     this.#options = options;
@@ -161,7 +163,12 @@ export class MlflowTracker implements Tracker {
       secrets: this.#client.secrets,
       logger: this.#logger,
     });
-    for (const batch of chunk(pairs, MAX_PARAMS_TAGS_PER_BATCH)) {
+    // A value sent before is skipped. A changed value is still sent, and MLflow rejects it.
+    const unsent = pairs.filter((pair) => this.#sentParams.get(pair.key) !== pair.value);
+    for (const pair of unsent) {
+      this.#sentParams.set(pair.key, pair.value);
+    }
+    for (const batch of chunk(unsent, MAX_PARAMS_TAGS_PER_BATCH)) {
       await this.#sender!.send(`log-batch of ${batch.length} params`, (retry) =>
         this.#client.logBatch(runId, { params: batch }, retry),
       );

@@ -165,6 +165,35 @@ describe('MlflowTracker against a real MLflow server', { skip: mlflowSkipReason(
     await reader.close();
   });
 
+  it('sends each param value once', async () => {
+    const proxy = await startProxy(server.uri);
+    const paramBatches = () =>
+      proxy.requests
+        .filter((request) => request.url === '/api/2.0/mlflow/runs/log-batch' && request.body.includes('"params"'))
+        .map((request) => (JSON.parse(request.body.toString()).params as Array<{ key: string }>).map(({ key }) => key));
+    try {
+      const config = sampleConfig('net12-params');
+      const tracker = await createTracker(config, { trackingUri: proxy.uri }, recordingLogger().logger);
+      await tracker.startRun({ experiment: 'net12-params', runName: 'params-once', runDir: path.join(tmp, 'params') });
+      // startRun logged the config, which contains train.epochs.
+      const afterStart = paramBatches().length;
+      assert.ok(afterStart > 0);
+
+      await tracker.logParams({ 'train.epochs': config.train.epochs, 'data.trainingSamples': 640 });
+      assert.deepEqual(paramBatches().slice(afterStart), [['data.trainingSamples']]);
+      await tracker.logParams({ 'train.epochs': config.train.epochs, 'data.trainingSamples': 640 });
+      assert.equal(paramBatches().length, afterStart + 1);
+      await tracker.endRun('FINISHED');
+
+      const stored = await readerClient(server.uri).getRun(tracker.runId as string);
+      const params = toRecord(stored.data.params);
+      assert.equal(params['train.epochs'], String(config.train.epochs));
+      assert.equal(params['data.trainingSamples'], '640');
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('flush timer sends metrics mid-run', async () => {
     const { logger } = recordingLogger();
     const tracker = await createTracker(
