@@ -1,7 +1,8 @@
 // Measures training samples per second of the six nets on the native backend against Keras
 // (tensorflow-cpu from PyPI) with the same architecture, batch size 64 and Adadelta, in one run.
-// The cascade side runs the training loop's own pipeline: class-balanced batches drawn from samples
-// in memory, converted to tensors, and one optimizer step. It measures each net in a new process,
+// The cascade side runs the training loop's own pipeline: a worker thread draws class-balanced
+// batches from a sample store on disk (random crops) and converts them to floats, and the main thread
+// uploads them and runs one optimizer step. It measures each net in a new process,
 // with the TensorFlow threads that the net's experiment file sets (`threads`), since TensorFlow
 // fixes them when it loads. The Keras side (bench/train_keras.py) runs model.fit on float32 arrays
 // with its defaults. Nets alternate between the two, to share any machine load.
@@ -18,15 +19,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
+import type { Augmenter } from '../src/core/augmenter.js';
 import { selectBackend } from '../src/core/backend.js';
+import type { DataSource } from '../src/core/data-source.js';
 import { Logger } from '../src/core/logger.js';
 import type { Model } from '../src/core/model.js';
-import { BalancedSampler } from '../src/core/train/balanced-sampler.js';
-import { toBatchTensors } from '../src/core/train/batch.js';
+import { buildSampleStore, type SampleStore } from '../src/core/store/index.js';
+import { hostBatchTensors } from '../src/core/train/batch.js';
+import { BatchPrefetcher } from '../src/core/train/batch-prefetcher.js';
 import { writeModel } from '../src/core/train/model-files.js';
 import { Random } from '../src/core/train/random.js';
 import { createTrainStep } from '../src/core/train/train-step.js';
-import type { Sample } from '../src/core/types.js';
 import { CALIB12, CALIB24, CALIB48, NET12, NET24, NET48 } from '../src/plugins/models/architectures.js';
 import { MultiResolutionNet } from '../src/plugins/models/multi-resolution-net.js';
 import { SingleNet } from '../src/plugins/models/single-net.js';
@@ -135,35 +138,56 @@ async function buildNet(name: string, runsDir: string): Promise<Model> {
   });
 }
 
-/** Random crops with random labels, as the store would stream them. */
-function randomSamples(size: number, numClasses: number, count: number): Sample[] {
+/** Writes a sample store of random crops, the labels taken in turn, from 64 source images. */
+async function randomStore(size: number, numClasses: number, count: number, cacheDir: string): Promise<SampleStore> {
   const random = new Random(5);
-  return Array.from({ length: count }, (_, index) => {
-    const pixels = new Uint8Array(size * size * 3);
-    for (let i = 0; i < pixels.length; i += 1) {
-      pixels[i] = random.int(256);
-    }
-    return { size, pixels, label: index % numClasses, group: `image-${index}` };
+  const source: DataSource = {
+    name: 'random',
+    async *images() {
+      yield { id: 'none', source: 'random', path: '', width: size, height: size, faces: [] };
+    },
+  };
+  const augmenter: Augmenter = {
+    name: 'random-crops',
+    size,
+    numClasses,
+    async *samples() {
+      for (let index = 0; index < count; index += 1) {
+        const pixels = new Uint8Array(size * size * 3);
+        for (let i = 0; i < pixels.length; i += 1) {
+          pixels[i] = random.int(256);
+        }
+        yield { size, pixels, label: index % numClasses, group: `image-${index % 64}` };
+      }
+    },
+  };
+  return buildSampleStore({
+    sources: [source],
+    augmenters: [augmenter],
+    cacheDir,
+    logger: new Logger({ level: 'warn' }),
+    key: { bench: 'random', size, numClasses, count },
   });
 }
 
-async function measureCascade(net: Model): Promise<{ samplesPerSecond: number; steps: number }> {
+async function measureCascade(net: Model, cacheDir: string): Promise<{ samplesPerSecond: number; steps: number }> {
   const model = await net.build();
   const optimizer = new AdadeltaOptimizer(1, 0.95, 1e-8);
   const step = createTrainStep(model, optimizer, { weightDecay: 0 });
-  const samples = randomSamples(net.inputSize, net.numClasses, 4096);
-  const sampler = new BalancedSampler({
-    open: () =>
-      (async function* () {
-        yield* samples;
-      })(),
+  const store = await randomStore(net.inputSize, net.numClasses, 4096, cacheDir);
+  const batches = await BatchPrefetcher.start({
+    storeDir: store.dir,
+    validationFraction: 0,
+    splitSeed: 1,
     numClasses: net.numClasses,
     classes: Array.from({ length: net.numClasses }, (_, label) => label),
     bufferSize: 2048,
-    random: new Random(1),
+    size: net.inputSize,
+    batchSize: BATCH_SIZE,
   });
+  batches.startEpoch({ seed: 1, skip: 0, skipBatches: 0, batches: Number.MAX_SAFE_INTEGER });
   const trainOneStep = async (): Promise<void> => {
-    const { x, y, labels } = toBatchTensors(await sampler.nextBatch(BATCH_SIZE), net.inputSize, net.numClasses);
+    const { x, y, labels } = hostBatchTensors(await batches.next(), net.inputSize, net.numClasses);
     step(x, y, labels);
     tf.dispose([x, y]);
   };
@@ -178,7 +202,7 @@ async function measureCascade(net: Model): Promise<{ samplesPerSecond: number; s
     steps += 1;
   }
   const seconds = (performance.now() - started) / 1000;
-  await sampler.close();
+  await batches.close();
   model.dispose();
   optimizer.dispose();
   return { samplesPerSecond: (steps * BATCH_SIZE) / seconds, steps };
@@ -198,7 +222,7 @@ async function worker(name: string): Promise<void> {
   const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cascade-bench-train-'));
   try {
     const net = await buildNet(name, runsDir);
-    const result = await measureCascade(net);
+    const result = await measureCascade(net, runsDir);
     process.stdout.write(`${JSON.stringify({ ...result, threads: threads ?? null })}\n`);
   } finally {
     fs.rmSync(runsDir, { recursive: true, force: true });

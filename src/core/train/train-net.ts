@@ -11,14 +11,14 @@ import type { SampleStore } from '../store/index.js';
 import { LOGGER, RUNTIME } from '../tokens.js';
 import type { Tracker } from '../tracker.js';
 import { writeDirAtomic, writeFileAtomic } from './atomic-write.js';
-import { BalancedSampler } from './balanced-sampler.js';
-import { toBatchTensors } from './batch.js';
+import { hostBatchTensors } from './batch.js';
+import { BatchPrefetcher } from './batch-prefetcher.js';
 import { findCheckpoint, initialTrainState, restoreCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
 import { updateEarlyStopping } from './early-stopping.js';
 import { evaluate } from './evaluate.js';
 import { writeModel } from './model-files.js';
 import { flattenParams } from './params.js';
-import { deriveSeed, Random } from './random.js';
+import { deriveSeed } from './random.js';
 import { newRunId, RUN_FILES } from './run-dir.js';
 import { buildStoreForConfig, checkStoreFitsModel, countTrainingLabels } from './sample-data.js';
 import { splitGroups } from './split.js';
@@ -162,9 +162,33 @@ interface EpochLoopOptions extends TrainNetOptions {
 }
 
 async function runEpochs(options: EpochLoopOptions): Promise<void> {
-  const { config, model, modelPlugin, optimizer, state, tracker, stepsPerEpoch, logger } = options;
+  const { config, model, modelPlugin, optimizer } = options;
   const train = config.train;
   const step = createTrainStep(model, optimizer, { weightDecay: options.weightDecay });
+  const batches = await BatchPrefetcher.start({
+    storeDir: options.store.dir,
+    validationFraction: train.validationFraction,
+    splitSeed: options.seed,
+    numClasses: modelPlugin.numClasses,
+    classes: options.presentClasses,
+    bufferSize: train.shuffleBufferSize,
+    size: modelPlugin.inputSize,
+    batchSize: train.batchSize,
+  });
+  try {
+    await runEpochsWith(options, step, batches);
+  } finally {
+    await batches.close();
+  }
+}
+
+async function runEpochsWith(
+  options: EpochLoopOptions,
+  step: ReturnType<typeof createTrainStep>,
+  batches: BatchPrefetcher,
+): Promise<void> {
+  const { config, model, modelPlugin, optimizer, state, tracker, stepsPerEpoch, logger } = options;
+  const train = config.train;
 
   while (state.epoch < train.epochs && !state.stopReason) {
     const rate = options.learningRateAt(state.epoch);
@@ -173,35 +197,30 @@ async function runEpochs(options: EpochLoopOptions): Promise<void> {
     }
 
     // Each epoch draws from a fresh pass with its own seed, so a resumed run replays the same batches.
-    const sampler = new BalancedSampler({
-      open: () => options.store.read({ filter: options.isTraining }),
-      numClasses: modelPlugin.numClasses,
-      classes: options.presentClasses,
-      bufferSize: train.shuffleBufferSize,
-      random: new Random(deriveSeed(options.seed, state.epoch)),
-      // Each epoch starts about where the previous one stopped reading, so that epochs shorter than a
-      // pass over the store do not all train on its first samples.
+    // Each epoch starts about where the previous one stopped reading, so that epochs shorter than a
+    // pass over the store do not all train on its first samples.
+    batches.startEpoch({
+      seed: deriveSeed(options.seed, state.epoch),
       skip: (state.epoch * stepsPerEpoch * train.batchSize) % Math.max(options.trainingSamples, 1),
+      skipBatches: state.stepInEpoch,
+      batches: stepsPerEpoch - state.stepInEpoch,
     });
-    for (let skipped = 0; skipped < state.stepInEpoch; skipped += 1) {
-      await sampler.nextBatch(train.batchSize);
-    }
 
     const started = Date.now();
     let samplesThisSession = 0;
     while (state.stepInEpoch < stepsPerEpoch) {
-      const batch = await sampler.nextBatch(train.batchSize);
-      const tensors = toBatchTensors(batch, modelPlugin.inputSize, modelPlugin.numClasses);
+      const batch = await batches.next();
+      const tensors = hostBatchTensors(batch, modelPlugin.inputSize, modelPlugin.numClasses);
       const result = step(tensors.x, tensors.y, tensors.labels);
       tensors.x.dispose();
       tensors.y.dispose();
 
       state.stepInEpoch += 1;
       state.globalStep += 1;
-      state.epochLossSum += result.loss * batch.length;
+      state.epochLossSum += result.loss * batch.count;
       state.epochCorrect += result.correct;
-      state.epochSamples += batch.length;
-      samplesThisSession += batch.length;
+      state.epochSamples += batch.count;
+      samplesThisSession += batch.count;
 
       if (state.stepInEpoch % train.logEverySteps === 0 || state.stepInEpoch === stepsPerEpoch) {
         tracker?.logMetrics(
@@ -218,7 +237,6 @@ async function runEpochs(options: EpochLoopOptions): Promise<void> {
         await saveCheckpoint(options.runDir, model, optimizer, state);
       }
     }
-    await sampler.close();
 
     const validation = await evaluate(model, options.store.read({ filter: options.isValidation }), {
       task: modelPlugin.task,
