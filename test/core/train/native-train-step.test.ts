@@ -219,6 +219,24 @@ describe('AdadeltaOptimizer on the native backend', () => {
     tf.dispose([variable, snapshot]);
   });
 
+  it('updates weights assigned between steps', () => {
+    const variable = tf.variable(tf.tensor1d([1, 2, 3]), true, 'adadelta-assigned/kernel');
+    const optimizer = new AdadeltaOptimizer(1, 0.95, 1e-6);
+    tf.tidy(() => optimizer.applyGradients({ [variable.name]: tf.tensor1d([0.5, -0.5, 1]) }));
+    // A checkpoint restore writes the weights from outside the optimizer.
+    variable.assign(tf.tensor1d([10, 20, 30]));
+    // A zero gradient moves nothing, so the weights stay as assigned.
+    tf.tidy(() => optimizer.applyGradients({ [variable.name]: tf.zeros([3]) }));
+    assert.deepEqual([...variable.dataSync()], [10, 20, 30]);
+    tf.tidy(() => optimizer.applyGradients({ [variable.name]: tf.tensor1d([1, 1, 1]) }));
+    const moved = [...variable.dataSync()];
+    for (const [index, value] of moved.entries()) {
+      assert.ok(value < [10, 20, 30][index]! && value > [10, 20, 30][index]! - 1, `weight ${index}: ${value}`);
+    }
+    optimizer.dispose();
+    variable.dispose();
+  });
+
   it('saves its slots so that a new optimizer continues where it stopped', async () => {
     const start = [1, -2, 3, 0.5];
     const gradients = [
