@@ -67,8 +67,12 @@ export class Logger {
     this.warn(`skipped ${items.length} ${what}:\n${shown.join('\n')}${more}`);
   }
 
-  progress(label: string, total?: number, unit = 'items'): Progress {
-    return new ProgressBar(this, this.#stream, label, total, unit);
+  /**
+   * Opens a progress bar. `done` counts items finished before it opened, such as the steps of an
+   * epoch before a resume: they move the bar but do not count in the rate.
+   */
+  progress(label: string, total?: number, unit = 'items', done = 0): Progress {
+    return new ProgressBar(this, this.#stream, label, total, unit, done);
   }
 
   #write(level: LogLevel, message: string): void {
@@ -87,7 +91,11 @@ class ProgressBar implements Progress {
   readonly #total: number | undefined;
   readonly #unit: string;
   readonly #started = Date.now();
-  #count = 0;
+  /** Items done before the bar opened. */
+  readonly #initial: number;
+  #count: number;
+  /** Time of the last increase of the count, where the final rate ends. */
+  #countedAt = this.#started;
   #fields: Record<string, string | number> = {};
   #lastDraw = 0;
   #finished = false;
@@ -98,7 +106,10 @@ class ProgressBar implements Progress {
     label: string,
     total: number | undefined,
     unit: string,
+    done: number,
   ) {
+    this.#initial = done;
+    this.#count = done;
     this.#logger = logger;
     this.#stream = stream;
     this.#label = label;
@@ -108,10 +119,13 @@ class ProgressBar implements Progress {
 
   tick(count = 1, fields?: Record<string, string | number>): void {
     this.#count += count;
+    const now = Date.now();
+    if (count > 0) {
+      this.#countedAt = now;
+    }
     if (fields) {
       this.#fields = fields;
     }
-    const now = Date.now();
     const interval = this.#stream.isTTY ? PROGRESS_REDRAW_INTERVAL_MS : PROGRESS_LOG_INTERVAL_MS;
     if (now - this.#lastDraw >= interval) {
       this.#lastDraw = now;
@@ -134,8 +148,9 @@ class ProgressBar implements Progress {
     if (!this.#logger.enabled('info')) {
       return;
     }
-    const seconds = Math.max((Date.now() - this.#started) / 1000, 1e-3);
-    const rate = this.#count / seconds;
+    // The final line's time and rate end at the last item, so an epoch's bar leaves out validation.
+    const seconds = Math.max(((final ? this.#countedAt : Date.now()) - this.#started) / 1000, 1e-3);
+    const rate = (this.#count - this.#initial) / seconds;
     const parts: string[] = [this.#label];
     if (this.#total !== undefined && this.#total > 0) {
       const fraction = Math.min(this.#count / this.#total, 1);

@@ -69,12 +69,19 @@ export class ConsoleTracker implements Tracker {
     this.#bar?.done();
     const total = this.#stepsPerEpoch !== undefined ? this.#stepsPerEpoch * this.#batchSize : undefined;
     const of = this.#epochs !== undefined ? `/${this.#epochs}` : '';
-    this.#bar = this.#logger.progress(`${this.#label} epoch ${epoch}${of}`, total, 'samples');
-    this.#barEpoch = epoch;
-    // After a resume the first logged step is mid-epoch, so count from the start of that epoch.
+    // After a resume the first logged step is mid-epoch: the bar starts at the step of the checkpoint
+    // (see `rewind`), and the steps before it do not count in the rate.
     const epochStart = this.#stepsPerEpoch !== undefined ? (epoch - 1) * this.#stepsPerEpoch : step;
     this.#lastStep = Math.max(this.#lastStep, epochStart);
+    const before = (this.#lastStep - epochStart) * this.#batchSize;
+    this.#bar = this.#logger.progress(`${this.#label} epoch ${epoch}${of}`, total, 'samples', before);
+    this.#barEpoch = epoch;
     return this.#bar;
+  }
+
+  /** Notes the step of the checkpoint a resumed run starts from. */
+  async rewind(step: number): Promise<void> {
+    this.#lastStep = step;
   }
 
   async logArtifact(_localPath: string, _artifactPath?: string): Promise<void> {}

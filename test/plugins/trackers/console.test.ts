@@ -21,4 +21,25 @@ describe('ConsoleTracker', () => {
     assert.match(output, /run-1 epoch 2\/2 .* 320\/640/);
     assert.match(output, /run run-1 ended: FINISHED/);
   });
+
+  it('rates only the steps after a resume', async (context) => {
+    context.mock.timers.enable({ apis: ['Date'], now: 0 });
+    const lines: string[] = [];
+    const stream = { write: (chunk: string) => lines.push(chunk), isTTY: false } as unknown as NodeJS.WritableStream;
+    const tracker = new ConsoleTracker(new Logger({ level: 'info', stream }));
+    await tracker.startRun({ experiment: '12net', runName: 'run-2', runDir: '/tmp/run-2' });
+    await tracker.logParams({ 'train.batchSize': 64, 'train.stepsPerEpoch': 10, 'train.epochs': 2 });
+    // The checkpoint was written after step 5, so the bar starts at 5 x 64 samples.
+    await tracker.rewind(5);
+    tracker.logMetrics({ epoch: 1, train_loss: 0.6 }, 6);
+    context.mock.timers.tick(1000);
+    tracker.logMetrics({ epoch: 1, train_loss: 0.5 }, 8);
+    // Validation takes 5 s, and the final line ends at the last step.
+    context.mock.timers.tick(5000);
+    tracker.logMetrics({ epoch: 1, train_loss: 0.5, val_loss: 0.4 }, 8);
+    await tracker.endRun('FINISHED');
+
+    // Steps 6 to 8 (192 samples) in 1 s.
+    assert.match(lines.join(''), /run-2 epoch 1\/2 \[#+\.+\] 512\/640 192 samples\/s 1\.0 s/);
+  });
 });
