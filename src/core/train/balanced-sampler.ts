@@ -2,6 +2,10 @@ import { CascadeError } from '../errors.js';
 import type { Sample } from '../types.js';
 import type { Random } from './random.js';
 
+/** The error for a training split without samples. */
+export const NO_TRAINING_SAMPLES =
+  'The training split has no samples; check data.sources and train.validationFraction.';
+
 export interface BalancedSamplerOptions {
   /** Opens a fresh pass over the training samples; called again whenever a pass ends. */
   open: () => AsyncIterable<Sample>;
@@ -42,7 +46,7 @@ export class BalancedSampler {
     this.#capacity = Math.max(1, Math.ceil(options.bufferSize / options.numClasses));
     this.#toSkip = options.skip ?? 0;
     if (options.classes.length === 0) {
-      throw new CascadeError('The training split has no samples; check data.sources and train.validationFraction.');
+      throw new CascadeError(NO_TRAINING_SAMPLES);
     }
   }
 

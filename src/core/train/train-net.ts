@@ -5,12 +5,14 @@ import type { DependencyContainer } from 'tsyringe';
 import { setLearningRate } from '../../plugins/optimizers/scheduled-optimizer.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { createPlugin } from '../container.js';
+import { CascadeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Model } from '../model.js';
 import type { SampleStore } from '../store/index.js';
 import { LOGGER, RUNTIME } from '../tokens.js';
 import type { Tracker } from '../tracker.js';
 import { writeDirAtomic, writeFileAtomic } from './atomic-write.js';
+import { NO_TRAINING_SAMPLES } from './balanced-sampler.js';
 import { hostBatchTensors } from './batch.js';
 import { BatchPrefetcher } from './batch-prefetcher.js';
 import { findCheckpoint, initialTrainState, restoreCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
@@ -71,6 +73,9 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
   const isTraining = (group: string): boolean => !split.isValidation(group);
   const labelCounts = await countTrainingLabels(store, isTraining);
   const trainingSamples = labelCounts.reduce((sum, count) => sum + count, 0);
+  if (trainingSamples === 0) {
+    throw new CascadeError(NO_TRAINING_SAMPLES);
+  }
   const stepsPerEpoch = train.stepsPerEpoch ?? Math.max(1, Math.ceil(trainingSamples / train.batchSize));
   logger.info(
     `${modelPlugin.name}: ${trainingSamples} training samples from ${split.trainGroups} images, ` +

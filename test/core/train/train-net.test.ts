@@ -5,6 +5,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/core/backend.js';
 import { createPlugin } from '../../../src/core/container.js';
+import { CascadeError } from '../../../src/core/errors.js';
 import { Logger } from '../../../src/core/logger.js';
 import type { SampleStore } from '../../../src/core/store/index.js';
 import { loadTrainedNet } from '../../../src/core/train/artifacts.js';
@@ -15,8 +16,8 @@ import { Random } from '../../../src/core/train/random.js';
 import { RUN_FILES } from '../../../src/core/train/run-dir.js';
 import { trainNet } from '../../../src/core/train/train-net.js';
 import { createTrainStep } from '../../../src/core/train/train-step.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
-import { testConfig, testContainer, testStore } from './helpers.js';
+import { makeTempDir, SHARED_DATA } from '../../helpers/temp-dir.js';
+import { SMALL_DETECTION_DATA, testConfig, testContainer, testStore } from './helpers.js';
 
 const dir = makeTempDir('cascade-train-');
 let store: SampleStore;
@@ -98,6 +99,32 @@ describe('trainNet', () => {
       trainNet({ container: await testContainer(config), config, runDir: path.join(dir, 'runs', 'wrong'), store }),
       /The samples are 12x12 crops, but the model "calib24" takes 24x24; set the size of data.augmenters to 24/,
     );
+  });
+
+  it('rejects a split without training samples', async () => {
+    // Two source images, and a validation fraction that holds out both.
+    const folder = path.join(dir, 'two-faces');
+    fs.mkdirSync(folder, { recursive: true });
+    const crops = path.join(SHARED_DATA, 'face-crops/lfw-subset-25px');
+    for (const name of fs.readdirSync(crops).sort().slice(0, 2)) {
+      fs.copyFileSync(path.join(crops, name), path.join(folder, name));
+    }
+    const config = await testConfig(dir, {
+      name: 'two-faces',
+      data: {
+        sources: [{ type: 'image-folder', name: 'two', root: folder }],
+        augmenters: SMALL_DETECTION_DATA.augmenters,
+      },
+      train: { ...FAST_TRAIN, validationFraction: 0.9 },
+    });
+    const container = await testContainer(config);
+    const runDir = path.join(dir, 'runs', 'two-faces');
+    await assert.rejects(
+      trainNet({ container, config, runDir }),
+      (error: unknown) => error instanceof CascadeError && /training split has no samples/.test(error.message),
+    );
+    // It fails before it writes the run or starts the batch worker.
+    assert.equal(fs.existsSync(runDir), false);
   });
 
   it('keeps the tensor count over a training epoch', async () => {
