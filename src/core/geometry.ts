@@ -24,6 +24,19 @@ export function squareAround(box: Box): Box {
   return { x: box.x + (box.w - side) / 2, y: box.y + (box.h - side) / 2, w: side, h: side };
 }
 
+/**
+ * Cuts a box to the image [0, width) x [0, height). A window of the cascade can reach past the
+ * image's edges (its crop is padded with black), and a face at the edge should be reported by the
+ * part that is in the image. Returns a box of zero width or height when nothing is left.
+ */
+export function clipToImage<T extends Box>(box: T, width: number, height: number): T {
+  const x1 = Math.min(Math.max(box.x, 0), width);
+  const y1 = Math.min(Math.max(box.y, 0), height);
+  const x2 = Math.min(Math.max(box.x + box.w, 0), width);
+  const y2 = Math.min(Math.max(box.y + box.h, 0), height);
+  return { ...box, x: x1, y: y1, w: Math.max(x2 - x1, 0), h: Math.max(y2 - y1, 0) };
+}
+
 /** A box with a detection score. */
 export interface ScoredBox extends Box {
   score: number;

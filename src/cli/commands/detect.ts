@@ -7,6 +7,7 @@ import { CascadeDetector } from '../../core/detect/cascade-detector.js';
 import type { DetectorOptions } from '../../core/detect/detector-options.js';
 import { loadCascade } from '../../core/detect/load-cascade.js';
 import { CascadeError } from '../../core/errors.js';
+import { clipToImage } from '../../core/geometry.js';
 import { decodeRgbFile, isImageFile, listImageFiles } from '../../core/image/index.js';
 import { Logger } from '../../core/logger.js';
 import { collect } from '../options.js';
@@ -81,13 +82,17 @@ export function registerDetectCommand(program: Command): void {
           continue;
         }
         const [detection] = detector.detect([image]);
-        const boxes = (detection?.boxes ?? []).map((box) => ({
-          x: round(box.x),
-          y: round(box.y),
-          w: round(box.w),
-          h: round(box.h),
-          score: round(box.score, 4),
-        }));
+        // Windows can reach past the image's edges; faces are reported by the part inside the image.
+        const boxes = (detection?.boxes ?? []).map((window) => {
+          const box = clipToImage(window, image.width, image.height);
+          return {
+            x: round(box.x),
+            y: round(box.y),
+            w: round(box.w),
+            h: round(box.h),
+            score: round(box.score, 4),
+          };
+        });
         let annotated: string | undefined;
         if (flags.annotate) {
           annotated = path.join(flags.out, annotatedName(file, target));

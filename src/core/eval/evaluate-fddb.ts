@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CascadeDetector, DetectionStage } from '../detect/cascade-detector.js';
-import type { ScoredBox } from '../geometry.js';
+import { clipToImage, type ScoredBox } from '../geometry.js';
 import { decodeRgbFile, readImageSize } from '../image/index.js';
 import type { Logger } from '../logger.js';
 import { type FddbDetections, type FddbImage, formatFddbDetections } from './fddb-files.js';
@@ -67,7 +67,12 @@ export async function detectFddb(
     const [detection] = detector.detect([pixels], { recordStages: true });
     detectSeconds += Number(process.hrtime.bigint() - started) / 1e9;
     sizes.push({ width: pixels.width, height: pixels.height });
-    detections.push({ name: image.name, detections: detection?.boxes ?? [] });
+    // Clipping leaves the scores as they are (the regions are clipped to the image) and keeps the
+    // written detections inside the image.
+    detections.push({
+      name: image.name,
+      detections: (detection?.boxes ?? []).map((box) => clipToImage(box, pixels.width, pixels.height)),
+    });
     stageBoxes.push(new Map((detection?.stages ?? []).map((stage) => [stage.stage, stage.boxes ?? []])));
     progress.tick(1, { faces: detection?.boxes.length ?? 0 });
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CascadeDetector } from '../detect/cascade-detector.js';
 import { CascadeError } from '../errors.js';
-import type { ScoredBox } from '../geometry.js';
+import { clipToImage, type ScoredBox } from '../geometry.js';
 import { decodeRgbFile, listImageFiles } from '../image/index.js';
 import type { Logger } from '../logger.js';
 import { readWiderGroundTruth, scoreWider, type WiderResult } from './wider-score.js';
@@ -46,7 +46,10 @@ export async function evaluateWider(
     const started = process.hrtime.bigint();
     const [detection] = detector.detect([image]);
     seconds += Number(process.hrtime.bigint() - started) / 1e9;
-    predictions.set(id, detection?.boxes ?? []);
+    predictions.set(
+      id,
+      (detection?.boxes ?? []).map((box) => clipToImage(box, image.width, image.height)),
+    );
     progress.tick();
   }
   progress.done();

@@ -4,6 +4,7 @@ import {
   applyCalibration,
   averagePatterns,
   CALIBRATION_PATTERNS,
+  clipToImage,
   nms,
   shiftForPattern,
 } from '../../../src/core/geometry.js';
@@ -84,5 +85,22 @@ describe('calibration averaging', () => {
     assert.ok(Math.abs(moved.x - (10 - (0.17 * 100) / 1.1)) < 1e-9);
     assert.ok(Math.abs(moved.y - (20 + (0.17 * 100) / 1.1)) < 1e-9);
     assert.ok(Math.abs(moved.w - 100 / 1.1) < 1e-9);
+  });
+});
+
+describe('clipToImage', () => {
+  test('cuts a window that reaches past the edges and keeps its score', () => {
+    const clipped = clipToImage({ x: -12.5, y: 470, w: 60, h: 30, score: 0.8 }, 640, 480);
+    assert.deepEqual(clipped, { x: 0, y: 470, w: 47.5, h: 10, score: 0.8 });
+  });
+
+  test('leaves a box inside the image as it is', () => {
+    const box = { x: 10, y: 20, w: 30, h: 40 };
+    assert.deepEqual(clipToImage(box, 100, 100), box);
+  });
+
+  test('a box wholly outside the image has no area left', () => {
+    const clipped = clipToImage({ x: 700, y: -50, w: 20, h: 20 }, 640, 480);
+    assert.equal(clipped.w * clipped.h, 0);
   });
 });
