@@ -7,8 +7,8 @@ export const NO_TRAINING_SAMPLES =
   'The training split has no samples; check data.sources and train.validationFraction.';
 
 export interface BalancedSamplerOptions {
-  /** Opens a fresh pass over the training samples; called again whenever a pass ends. */
-  open: () => AsyncIterable<Sample>;
+  /** Opens a fresh pass over the training samples; called again, with the next pass number, whenever a pass ends. */
+  open: (pass: number) => AsyncIterable<Sample>;
   numClasses: number;
   /** Labels present in the stream, as counted before training; batches draw from these alone. */
   classes: readonly number[];
@@ -27,8 +27,8 @@ export interface BalancedSamplerOptions {
  *
  * The first draw fills every buffer, up to its share of `bufferSize` or one pass over the stream.
  * After that each draw reads one more sample, so the buffers stay full and a draw picks among many
- * samples, not just the last one read. Stores list their samples source by source, and this mixes
- * the sources in each batch. When a class buffer is full, a new sample replaces a random one in it.
+ * samples, not just the last one read. Stores list their samples source by source, so `open` should
+ * return them in shuffled blocks (see `SampleStore.read`): the buffers then mix all sources. When a class buffer is full, a new sample replaces a random one in it.
  * An empty buffer reads on to the next sample of its class, and the stream starts over when it
  * ends, so rare classes repeat.
  */
@@ -37,6 +37,7 @@ export class BalancedSampler {
   readonly #buffers: Sample[][];
   readonly #capacity: number;
   #iterator: AsyncIterator<Sample> | undefined;
+  #passes = 0;
   #toSkip: number;
   #filled = false;
 
@@ -118,7 +119,10 @@ export class BalancedSampler {
   /** Reads the next sample of the stream; undefined marks the end of a pass, and the next call starts a new one. */
   async #read(): Promise<Sample | undefined> {
     for (;;) {
-      this.#iterator ??= this.#options.open()[Symbol.asyncIterator]();
+      if (!this.#iterator) {
+        this.#iterator = this.#options.open(this.#passes)[Symbol.asyncIterator]();
+        this.#passes += 1;
+      }
       const next = await this.#iterator.next();
       if (next.done) {
         this.#iterator = undefined;

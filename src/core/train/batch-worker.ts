@@ -5,7 +5,7 @@ import { openSampleStore } from '../store/sample-store.js';
 import { BalancedSampler } from './balanced-sampler.js';
 import type { BatchWorkerInit, WorkerReply, WorkerRequest } from './batch-prefetcher.js';
 import { toHostBatch } from './host-batch.js';
-import { Random } from './random.js';
+import { deriveSeed, Random } from './random.js';
 import { splitGroups } from './split.js';
 
 if (!parentPort) {
@@ -29,7 +29,8 @@ async function handle(request: WorkerRequest): Promise<void> {
   if (request.type === 'epoch') {
     await sampler?.close();
     sampler = new BalancedSampler({
-      open: () => store.read({ filter: isTraining }),
+      // Each pass reads the store's blocks in a new order, drawn from the epoch's seed.
+      open: (pass) => store.read({ filter: isTraining, shuffle: new Random(deriveSeed(request.seed, pass)) }),
       numClasses: init.numClasses,
       classes: init.classes,
       bufferSize: init.bufferSize,

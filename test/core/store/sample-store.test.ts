@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Logger } from '../../../src/core/logger.js';
 import { buildSampleStore, openSampleStore, writeContactSheet } from '../../../src/core/store/index.js';
+import { Random } from '../../../src/core/train/random.js';
 import { LABEL_FACE, LABEL_NON_FACE, type Sample } from '../../../src/core/types.js';
 import { CalibrationShifter } from '../../../src/plugins/augmenters/calibration.js';
 import { NegativeSampler } from '../../../src/plugins/augmenters/negatives.js';
@@ -127,6 +128,47 @@ describe('buildSampleStore', () => {
     assert.ok(samples.length > 0);
     assert.ok(samples.every((sample) => kept.has(sample.group)));
     assert.deepEqual(groups, [...groups].sort());
+  });
+
+  test('shuffled read mixes the sources', async () => {
+    const store = await buildSampleStore({
+      sources: lfwSources(),
+      augmenters: detectionAugmenters(),
+      cacheDir: await cacheDir(),
+      logger,
+      key: 'shuffle',
+    });
+    const key = (sample: Sample) => `${sample.group} ${sample.label} ${Buffer.from(sample.pixels).toString('base64')}`;
+    const stored = await readAll(store.read());
+    const shuffled = await readAll(store.read({ shuffle: new Random(3) }));
+    const again = await readAll(store.read({ shuffle: new Random(3) }));
+    const other = await readAll(store.read({ shuffle: new Random(4) }));
+
+    assert.deepEqual(shuffled.map(key).sort(), stored.map(key).sort());
+    assert.deepEqual(again.map(key), shuffled.map(key));
+    assert.notDeepEqual(other.map(key), shuffled.map(key));
+    // The store lists the face crops before the backgrounds; a quarter of a shuffled pass has both.
+    const firstQuarter = (samples: Sample[]) => new Set(samples.slice(0, 100).map((sample) => sample.label));
+    assert.deepEqual(firstQuarter(stored), new Set([LABEL_FACE]));
+    assert.deepEqual(firstQuarter(shuffled), new Set([LABEL_FACE, LABEL_NON_FACE]));
+  });
+
+  test('shuffled read applies the filter', async () => {
+    const store = await buildSampleStore({
+      sources: lfwSources(),
+      augmenters: detectionAugmenters(),
+      cacheDir: await cacheDir(),
+      logger,
+      key: 'shuffle-filter',
+    });
+    const kept = new Set((await store.groups()).slice(0, 10));
+    const filter = (group: string) => kept.has(group);
+    const stored = await readAll(store.read({ filter }));
+    const shuffled = await readAll(store.read({ filter, shuffle: new Random(3) }));
+
+    assert.ok(stored.length > 0);
+    assert.equal(shuffled.length, stored.length);
+    assert.ok(shuffled.every((sample) => kept.has(sample.group)));
   });
 
   test('removes builds of dead processes', async () => {

@@ -6,7 +6,7 @@ import type { SampleStore } from '../../../src/core/store/index.js';
 import { BalancedSampler } from '../../../src/core/train/balanced-sampler.js';
 import { BatchPrefetcher, type BatchWorkerInit } from '../../../src/core/train/batch-prefetcher.js';
 import { toHostBatch } from '../../../src/core/train/host-batch.js';
-import { Random } from '../../../src/core/train/random.js';
+import { deriveSeed, Random } from '../../../src/core/train/random.js';
 import { splitGroups } from '../../../src/core/train/split.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { testConfig, testStore } from './helpers.js';
@@ -37,7 +37,8 @@ describe('BatchPrefetcher', () => {
     const init = initFor();
     const split = splitGroups(await store.groups(), init.validationFraction, init.splitSeed);
     const sampler = new BalancedSampler({
-      open: () => store.read({ filter: (group) => !split.isValidation(group) }),
+      open: (pass) =>
+        store.read({ filter: (group) => !split.isValidation(group), shuffle: new Random(deriveSeed(7, pass)) }),
       numClasses: 2,
       classes: [0, 1],
       bufferSize: init.bufferSize,
