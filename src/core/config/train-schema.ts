@@ -22,6 +22,11 @@ export const earlyStoppingSchema = z
     patience: z.number().int().positive().default(3),
     /** Smallest change that counts as an improvement. */
     minDelta: z.number().nonnegative().default(0),
+    /**
+     * Saves the weights of the best epoch by `metric`, in place of the last epoch's, as the run's
+     * final model. Off, the final model is the last epoch's, as in Keras' EarlyStopping.
+     */
+    restoreBestWeights: z.boolean().default(true),
   })
   .strict();
 

@@ -33,6 +33,8 @@ export interface TrainState {
   epochSamples: number;
   history: EpochRecord[];
   bestValue?: number;
+  /** 1-based epoch of `bestValue`. */
+  bestEpoch?: number;
   epochsWithoutImprovement: number;
   stopReason?: string;
 }

@@ -5,13 +5,14 @@ import type { TrainState } from './checkpoint.js';
 
 /**
  * Updates the early-stopping counters after an epoch and sets `state.stopReason` once the metric
- * has not improved by more than `minDelta` for `patience` epochs.
+ * has not improved by more than `minDelta` for `patience` epochs. Returns true when this epoch is
+ * the best so far.
  */
 export function updateEarlyStopping(
   state: TrainState,
   metrics: Record<string, number>,
   settings: z.output<typeof earlyStoppingSchema>,
-): void {
+): boolean {
   const value = metrics[settings.metric];
   if (value === undefined) {
     throw new CascadeError(
@@ -24,11 +25,15 @@ export function updateEarlyStopping(
     (settings.mode === 'min' ? value < best - settings.minDelta : value > best + settings.minDelta);
   if (improved) {
     state.bestValue = value;
+    state.bestEpoch = metrics.epoch;
     state.epochsWithoutImprovement = 0;
-    return;
+    return true;
   }
   state.epochsWithoutImprovement += 1;
   if (state.epochsWithoutImprovement >= settings.patience) {
-    state.stopReason = `early stopping: ${settings.metric} did not improve for ${settings.patience} epochs (best ${best})`;
+    state.stopReason =
+      `early stopping: ${settings.metric} did not improve for ${settings.patience} epochs ` +
+      `(best ${best} at epoch ${state.bestEpoch ?? '?'})`;
   }
+  return false;
 }

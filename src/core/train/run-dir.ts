@@ -16,6 +16,8 @@ export const RUN_FILES = {
   model: 'model',
   /** Atomic checkpoints for `--resume`. */
   checkpoints: 'checkpoints',
+  /** Weights of the best epoch so far, kept while early stopping may restore them. */
+  best: 'best',
   /** Final metrics and status. */
   summary: 'summary.json',
   /** Files logged with `logArtifact` by the `local` tracker. */
@@ -32,8 +34,11 @@ export interface RunSummary {
   status: RunStatus | 'RUNNING';
   startedAt: string;
   endedAt?: string;
-  /** Epochs completed, and the final epoch's validation metrics. */
+  /** Epochs completed. */
   epochs?: number;
+  /** Epoch whose weights the saved model holds, when early stopping restored an earlier one. */
+  modelEpoch?: number;
+  /** Metrics of the epoch whose weights the saved model holds. */
   metrics?: Record<string, number>;
   /** Why training stopped: all epochs done, or early stopping. */
   stopReason?: string;

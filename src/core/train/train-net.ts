@@ -15,10 +15,17 @@ import { writeDirAtomic, writeFileAtomic } from './atomic-write.js';
 import { NO_TRAINING_SAMPLES } from './balanced-sampler.js';
 import { hostBatchTensors } from './batch.js';
 import { BatchPrefetcher } from './batch-prefetcher.js';
-import { findCheckpoint, initialTrainState, restoreCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.js';
+import {
+  type EpochRecord,
+  findCheckpoint,
+  initialTrainState,
+  restoreCheckpoint,
+  saveCheckpoint,
+  type TrainState,
+} from './checkpoint.js';
 import { updateEarlyStopping } from './early-stopping.js';
 import { evaluate } from './evaluate.js';
-import { writeModel } from './model-files.js';
+import { readModel, writeModel } from './model-files.js';
 import { flattenParams } from './params.js';
 import { deriveSeed } from './random.js';
 import { newRunId, RUN_FILES } from './run-dir.js';
@@ -46,8 +53,13 @@ export interface TrainResult {
   modelDir: string;
   epochs: number;
   globalStep: number;
-  /** Metrics of the last epoch: training loss and accuracy, validation metrics. */
+  /**
+   * Metrics of the epoch whose weights the model holds: the last epoch, or the best one when early
+   * stopping restored it. Training loss and accuracy, validation metrics.
+   */
   metrics: Record<string, number>;
+  /** Epoch whose weights the final model holds, when it is not the last one. */
+  modelEpoch?: number;
   stopReason: string;
 }
 
@@ -131,14 +143,17 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
     });
 
     const modelDir = path.join(runDir, RUN_FILES.model);
+    const best = await restoreBestEpoch(runDir, model, state, train.earlyStopping?.restoreBestWeights ?? false, logger);
     await writeDirAtomic(modelDir, (dir) => writeModel(model, dir));
+    await fs.rm(path.join(runDir, RUN_FILES.best), { recursive: true, force: true });
     await options.tracker?.logArtifact(modelDir, RUN_FILES.model);
     return {
       runDir,
       modelDir,
       epochs: state.history.length,
       globalStep: state.globalStep,
-      metrics: state.history.at(-1)?.metrics ?? {},
+      metrics: best?.metrics ?? state.history.at(-1)?.metrics ?? {},
+      ...(best ? { modelEpoch: best.epoch } : {}),
       stopReason: state.stopReason ?? 'completed all epochs',
     };
   } finally {
@@ -262,8 +277,11 @@ async function runEpochsWith(
     }
     tracker?.logMetrics(metrics, state.globalStep);
     state.history.push({ epoch: state.epoch + 1, metrics });
-    if (train.earlyStopping) {
-      updateEarlyStopping(state, metrics, train.earlyStopping);
+    if (train.earlyStopping && updateEarlyStopping(state, metrics, train.earlyStopping)) {
+      if (train.earlyStopping.restoreBestWeights) {
+        // Written before the checkpoint that records this epoch as the best, so a resumed run finds them.
+        await writeDirAtomic(path.join(options.runDir, RUN_FILES.best), (dir) => writeModel(model, dir));
+      }
     }
 
     state.epoch += 1;
@@ -273,4 +291,36 @@ async function runEpochsWith(
     state.epochSamples = 0;
     await saveCheckpoint(options.runDir, model, optimizer, state);
   }
+}
+
+/**
+ * Loads the best epoch's weights into `model` when early stopping kept them and a later epoch ran,
+ * and returns that epoch's record. Returns undefined when the last epoch's weights stay.
+ */
+async function restoreBestEpoch(
+  runDir: string,
+  model: tf.LayersModel,
+  state: TrainState,
+  restore: boolean,
+  logger: Logger,
+): Promise<EpochRecord | undefined> {
+  const bestEpoch = state.bestEpoch;
+  if (!restore || bestEpoch === undefined || bestEpoch === state.history.at(-1)?.epoch) {
+    return undefined;
+  }
+  const record = state.history.find((entry) => entry.epoch === bestEpoch);
+  const best = await readModel(path.join(runDir, RUN_FILES.best)).catch((error: unknown) => {
+    throw new CascadeError(
+      `Failed to read the weights of the best epoch (${bestEpoch}) from ${path.join(runDir, RUN_FILES.best)}; ` +
+        'set train.earlyStopping.restoreBestWeights to false to keep the last epoch instead.',
+      { cause: error },
+    );
+  });
+  try {
+    model.setWeights(best.getWeights());
+  } finally {
+    best.dispose();
+  }
+  logger.info(`early stopping: the model keeps the weights of epoch ${bestEpoch}, the best by its metric`);
+  return record;
 }

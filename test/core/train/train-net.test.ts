@@ -93,6 +93,30 @@ describe('trainNet', () => {
     assert.match(result.stopReason, /early stopping: val_accuracy did not improve for 1 epochs/);
   });
 
+  it('early stopping keeps the best weights', async () => {
+    // No epoch after the first improves val_accuracy by more than 1, so epoch 1 stays the best and
+    // training stops after epoch 2.
+    const earlyStopping = { metric: 'val_accuracy', mode: 'max', patience: 1, minDelta: 1 };
+    const restored = await train('best-restored', { epochs: 20, stepsPerEpoch: 2, earlyStopping });
+    const kept = await train('best-off', {
+      epochs: 20,
+      stepsPerEpoch: 2,
+      earlyStopping: { ...earlyStopping, restoreBestWeights: false },
+    });
+    const firstEpoch = await train('best-reference', { epochs: 1, stepsPerEpoch: 2 });
+
+    assert.equal(restored.epochs, 2);
+    assert.equal(restored.modelEpoch, 1);
+    assert.equal(restored.metrics.epoch, 1);
+    assert.match(restored.stopReason, /at epoch 1\)/);
+    assert.deepEqual(await weightsOf(restored.runDir), await weightsOf(firstEpoch.runDir));
+    assert.equal(fs.existsSync(path.join(restored.runDir, RUN_FILES.best)), false);
+
+    assert.equal(kept.modelEpoch, undefined);
+    assert.equal(kept.metrics.epoch, 2);
+    assert.notDeepEqual(await weightsOf(kept.runDir), await weightsOf(firstEpoch.runDir));
+  });
+
   it('rejects samples of the wrong crop size', async () => {
     const config = await testConfig(dir, { model: { type: 'calib24' }, train: FAST_TRAIN });
     await assert.rejects(
