@@ -112,6 +112,9 @@ class ProgressBar implements Progress {
     this.#count = done;
     this.#logger = logger;
     this.#stream = stream;
+    // A log file gets its first line after one log interval, not at the first item with no rate
+    // yet, so a short bar writes only its final line.
+    this.#lastDraw = stream.isTTY ? 0 : this.#started;
     this.#label = label;
     this.#total = total;
     this.#unit = unit;

@@ -11,7 +11,7 @@ import { clipToImage } from '../../core/geometry.js';
 import { decodeRgbFile, isImageFile, listImageFiles } from '../../core/image/index.js';
 import { Logger } from '../../core/logger.js';
 import { collect } from '../options.js';
-import { type DetectorFlags, detectorFlags, detectorOptionsFrom } from './detector-flags.js';
+import { type DetectorFlags, describeDetector, detectorFlags, detectorOptionsFrom } from './detector-flags.js';
 
 interface DetectFlags extends DetectorFlags {
   model: string[];
@@ -64,6 +64,7 @@ export function registerDetectCommand(program: Command): void {
     const cascade = await loadCascade(flags.model);
     const options: DetectorOptions = detectorOptionsFrom(flags, cascade.detector);
     const detector = new CascadeDetector(cascade.nets, options);
+    logger.info(`detector: ${describeDetector(detector.options)}`);
     if (flags.annotate) {
       await fs.mkdir(flags.out, { recursive: true });
     }

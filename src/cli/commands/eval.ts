@@ -18,7 +18,7 @@ import { evaluateWider, writeWiderReport } from '../../core/eval/evaluate-wider.
 import { availableFddbFolds, parseFddbDetections, readFddbFolds } from '../../core/eval/fddb-files.js';
 import { Logger } from '../../core/logger.js';
 import { collect } from '../options.js';
-import { type DetectorFlags, detectorFlags, detectorOptionsFrom } from './detector-flags.js';
+import { type DetectorFlags, describeDetector, detectorFlags, detectorOptionsFrom } from './detector-flags.js';
 
 interface EvalFlags extends DetectorFlags {
   dataset: string;
@@ -98,6 +98,7 @@ export function registerEvalCommand(program: Command): void {
         await selectBackend(flags.backend, logger);
         const cascade = await loadCascade(flags.model);
         const detector = new CascadeDetector(cascade.nets, detectorOptionsFrom(flags, cascade.detector));
+        logger.info(`detector: ${describeDetector(detector.options)}`);
         try {
           run = await detectFddb(detector, images, logger);
         } finally {
@@ -117,6 +118,7 @@ export function registerEvalCommand(program: Command): void {
     await selectBackend(flags.backend, logger);
     const cascade = await loadCascade(flags.model);
     const detector = new CascadeDetector(cascade.nets, detectorOptionsFrom(flags, cascade.detector));
+    logger.info(`detector: ${describeDetector(detector.options)}`);
     try {
       const { report, predictions } = await evaluateWider(detector, spec.root, logger);
       await writeWiderReport(out, report, predictions);

@@ -42,4 +42,18 @@ describe('ConsoleTracker', () => {
     // Steps 6 to 8 (192 samples) in 1 s.
     assert.match(lines.join(''), /run-2 epoch 1\/2 \[#+\.+\] 512\/640 192 samples\/s 1\.0 s/);
   });
+
+  it('writes a short bar to a log once', (context) => {
+    context.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const lines: string[] = [];
+    const stream = { write: (chunk: string) => lines.push(chunk), isTTY: false } as unknown as NodeJS.WritableStream;
+    const progress = new Logger({ level: 'info', stream }).progress('detect', 2, 'images');
+    progress.tick();
+    context.mock.timers.tick(500);
+    progress.tick();
+    progress.done();
+
+    assert.equal(lines.length, 1);
+    assert.match(lines[0] ?? '', /^detect \[#+\] 2\/2 4\.0 images\/s 0\.5 s\n$/);
+  });
 });
