@@ -129,6 +129,11 @@ class ProgressBar implements Progress {
     if (fields) {
       this.#fields = fields;
     }
+    // In a log file, only progress makes a line: fields that change with no new items (such as
+    // validation metrics) wait for the final line, whose time ends at the last item.
+    if (!this.#stream.isTTY && count === 0) {
+      return;
+    }
     const interval = this.#stream.isTTY ? PROGRESS_REDRAW_INTERVAL_MS : PROGRESS_LOG_INTERVAL_MS;
     if (now - this.#lastDraw >= interval) {
       this.#lastDraw = now;

@@ -76,6 +76,13 @@ describe('cascade detect', () => {
     assert.equal(annotated.height, 800);
   });
 
+  test('missing model is an error', async () => {
+    const image = path.join(DATA, 'unannotated', 'Tom_Cruise_avp_2014_4.jpg');
+    const { exitCode, stderr } = runCli(['detect', image]);
+    assert.equal(exitCode, 1);
+    assert.match(stderr, /Missing --model: pass a cascade run directory/);
+  });
+
   test('missing image is an error', async () => {
     const { exitCode, stderr } = runCli(['detect', path.join(directory, 'nothing.jpg'), '--model', runDir]);
     assert.equal(exitCode, 1);

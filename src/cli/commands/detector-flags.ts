@@ -37,17 +37,17 @@ export function detectorFlags(command: Command): Command {
   return command
     .option(
       '--min-face <pixels>',
-      `smallest face side to find, in pixels (default ${DEFAULTS.minFaceSize})`,
+      `smallest face side to find, in pixels (default: ${DEFAULTS.minFaceSize})`,
       number('--min-face'),
     )
     .option(
       '--pyramid-factor <factor>',
-      `scale between pyramid levels, in (0, 1) (default ${DEFAULTS.pyramidFactor})`,
+      `scale between pyramid levels, in (0, 1) (default: ${DEFAULTS.pyramidFactor})`,
       number('--pyramid-factor'),
     )
     .option(
       '--stride <pixels>',
-      `12x12 window step on each scaled image, a multiple of 2 (default ${DEFAULTS.stride})`,
+      `12x12 window step on each scaled image, a multiple of 2 (default: ${DEFAULTS.stride})`,
       number('--stride'),
     )
     .option(
@@ -62,19 +62,19 @@ export function detectorFlags(command: Command): Command {
     )
     .option(
       '--threshold48 <p>',
-      `48-net face probability threshold (default ${DEFAULTS.thresholds.net48})`,
+      `48-net face probability threshold (default: ${DEFAULTS.thresholds.net48})`,
       number('--threshold48'),
     )
     .option(
       '--calibration-threshold <p>',
-      `calibration patterns above this probability are averaged (default ${DEFAULTS.calibrationThreshold})`,
+      `calibration patterns above this probability are averaged (default: ${DEFAULTS.calibrationThreshold})`,
       number('--calibration-threshold'),
     )
-    .option('--nms12 <iou>', `NMS IoU after the 12-stage (default ${DEFAULTS.nms.net12})`, number('--nms12'))
-    .option('--nms24 <iou>', `NMS IoU after the 24-stage (default ${DEFAULTS.nms.net24})`, number('--nms24'))
+    .option('--nms12 <iou>', `NMS IoU after the 12-stage (default: ${DEFAULTS.nms.net12})`, number('--nms12'))
+    .option('--nms24 <iou>', `NMS IoU after the 24-stage (default: ${DEFAULTS.nms.net24})`, number('--nms24'))
     .option(
       '--nms48 <iou>',
-      `NMS IoU across the image after the 48-net (default ${DEFAULTS.nms.net48})`,
+      `NMS IoU across the image after the 48-net (default: ${DEFAULTS.nms.net48})`,
       number('--nms48'),
     );
 }

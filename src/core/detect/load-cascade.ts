@@ -72,6 +72,11 @@ export async function loadCascade(
   references: readonly string[],
   options: LoadCascadeOptions = {},
 ): Promise<LoadedCascade> {
+  if (references.length === 0) {
+    throw new CascadeError(
+      'Missing --model: pass a cascade run directory such as runs/cascade/latest, the run of one net, or mlflow:<run id>.',
+    );
+  }
   const models: Partial<Record<NetSlot, tf.LayersModel>> = {};
   const runDirs: Partial<Record<NetSlot, string>> = {};
   let detector: DetectorOptions = {};

@@ -31,9 +31,10 @@ export function updateEarlyStopping(
   }
   state.epochsWithoutImprovement += 1;
   if (state.epochsWithoutImprovement >= settings.patience) {
+    const epochs = settings.patience === 1 ? '1 epoch' : `${settings.patience} epochs`;
     state.stopReason =
-      `early stopping: ${settings.metric} did not improve for ${settings.patience} epochs ` +
-      `(best ${best} at epoch ${state.bestEpoch ?? '?'})`;
+      `early stopping: ${settings.metric} did not improve for ${epochs} ` +
+      `(best ${best === undefined ? '?' : Number(best.toPrecision(5))} at epoch ${state.bestEpoch ?? '?'})`;
   }
   return false;
 }

@@ -1,14 +1,18 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
+import type { ResolvedConfig } from '../config/schema.js';
 import { createPlugin } from '../container.js';
 import { CascadeError, formatErrorChain } from '../errors.js';
 import { CONFIG, LOGGER, RUNTIME } from '../tokens.js';
 import type { Tracker } from '../tracker.js';
 import { findCheckpoint } from './checkpoint.js';
+import { flattenParams } from './params.js';
 import {
   linkLatest,
   listRunIds,
   newRunId,
+  RUN_FILES,
   type RunIdentity,
   readSummary,
   writeFinalSummary,
@@ -38,6 +42,9 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
   const experimentDir = path.join(runtime.runsDir, config.name);
 
   const runDir = options.resume ? await findRunToResume(experimentDir) : path.join(experimentDir, newRunId());
+  if (options.resume) {
+    await checkSameConfig(runDir, config);
+  }
   const runId = path.basename(runDir);
   const previous = options.resume ? await readSummary(runDir) : undefined;
   const startedAt = previous?.startedAt ?? new Date().toISOString();
@@ -104,4 +111,35 @@ async function findRunToResume(experimentDir: string): Promise<string> {
     );
   }
   return runDir;
+}
+
+/**
+ * Rejects a resume whose config differs from the one the run started with, such as a resume
+ * without the first command's `--set` flags, because the checkpoint's steps and schedule belong to
+ * the first config.
+ */
+async function checkSameConfig(runDir: string, config: ResolvedConfig): Promise<void> {
+  const file = path.join(runDir, RUN_FILES.config);
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    return;
+  }
+  const started = flattenParams(JSON.parse(text) as ResolvedConfig);
+  const now = flattenParams(config);
+  const keys = [...new Set([...Object.keys(started), ...Object.keys(now)])].sort();
+  const changed = keys.filter((key) => JSON.stringify(started[key]) !== JSON.stringify(now[key]));
+  if (changed.length === 0) {
+    return;
+  }
+  const differences = changed
+    .slice(0, 5)
+    .map(
+      (key) =>
+        `${key}: ${JSON.stringify(started[key]) ?? 'unset'} in the run, ${JSON.stringify(now[key]) ?? 'unset'} now`,
+    );
+  throw new CascadeError(
+    `Cannot resume ${runDir}: its config differs from this command's in ${changed.length} field(s): ` +
+      `${differences.join('; ')}${changed.length > 5 ? '; ...' : ''}. ` +
+      `Repeat the --set flags the run started with (its config is in ${file}), or start a new run without --resume.`,
+  );
 }

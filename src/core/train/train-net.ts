@@ -58,7 +58,7 @@ export interface TrainResult {
    * stopping restored it. Training loss and accuracy, validation metrics.
    */
   metrics: Record<string, number>;
-  /** Epoch whose weights the final model holds, when it is not the last one. */
+  /** Epoch whose weights the final model holds: the last one, or the best one that early stopping restored. */
   modelEpoch?: number;
   stopReason: string;
 }
@@ -143,7 +143,7 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
     });
 
     const modelDir = path.join(runDir, RUN_FILES.model);
-    const best = await restoreBestEpoch(runDir, model, state, train.earlyStopping?.restoreBestWeights ?? false, logger);
+    const best = await restoreBestEpoch(runDir, model, state, train.earlyStopping, logger);
     await writeDirAtomic(modelDir, (dir) => writeModel(model, dir));
     await fs.rm(path.join(runDir, RUN_FILES.best), { recursive: true, force: true });
     await options.tracker?.logArtifact(modelDir, RUN_FILES.model);
@@ -153,7 +153,7 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
       epochs: state.history.length,
       globalStep: state.globalStep,
       metrics: best?.metrics ?? state.history.at(-1)?.metrics ?? {},
-      ...(best ? { modelEpoch: best.epoch } : {}),
+      ...(state.history.length > 0 ? { modelEpoch: best?.epoch ?? state.history.length } : {}),
       stopReason: state.stopReason ?? 'completed all epochs',
     };
   } finally {
@@ -295,17 +295,18 @@ async function runEpochsWith(
 
 /**
  * Loads the best epoch's weights into `model` when early stopping kept them and a later epoch ran,
- * and returns that epoch's record. Returns undefined when the last epoch's weights stay.
+ * and returns that epoch's record. The best epoch is the last one that improved the metric by more
+ * than `minDelta`, as in Keras. Returns undefined when the last epoch's weights stay.
  */
 async function restoreBestEpoch(
   runDir: string,
   model: tf.LayersModel,
   state: TrainState,
-  restore: boolean,
+  earlyStopping: ResolvedConfig['train']['earlyStopping'],
   logger: Logger,
 ): Promise<EpochRecord | undefined> {
   const bestEpoch = state.bestEpoch;
-  if (!restore || bestEpoch === undefined || bestEpoch === state.history.at(-1)?.epoch) {
+  if (!earlyStopping?.restoreBestWeights || bestEpoch === undefined || bestEpoch === state.history.at(-1)?.epoch) {
     return undefined;
   }
   const record = state.history.find((entry) => entry.epoch === bestEpoch);
@@ -321,6 +322,9 @@ async function restoreBestEpoch(
   } finally {
     best.dispose();
   }
-  logger.info(`early stopping: the model keeps the weights of epoch ${bestEpoch}, the best by its metric`);
+  const change = earlyStopping.minDelta > 0 ? ` by more than ${earlyStopping.minDelta}` : '';
+  logger.info(
+    `the model keeps the weights of epoch ${bestEpoch}, the last epoch that improved ${earlyStopping.metric}${change}`,
+  );
   return record;
 }

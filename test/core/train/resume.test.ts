@@ -30,7 +30,7 @@ function writeExperiment(name = 'resume-net'): string {
   return file;
 }
 
-function runCli(args: string[]): { child: ChildProcess; exit: Promise<number | null> } {
+function runCli(args: string[]): { child: ChildProcess; exit: Promise<number | null>; stderr: () => string } {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/cascade.mjs'), ...args], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -41,13 +41,10 @@ function runCli(args: string[]): { child: ChildProcess; exit: Promise<number | n
   });
   const exit = new Promise<number | null>((resolve) => {
     child.on('exit', (code) => {
-      if (code !== 0 && code !== null) {
-        process.stderr.write(stderr);
-      }
       resolve(code);
     });
   });
-  return { child, exit };
+  return { child, exit, stderr: () => stderr };
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -89,7 +86,7 @@ describe('cascade exp --resume', () => {
     assert.ok(killedAt < STEPS, `checkpoint at step ${killedAt}`);
 
     const second = runCli(['exp', file, '--resume']);
-    assert.equal(await second.exit, 0);
+    assert.equal(await second.exit, 0, second.stderr());
 
     assert.deepEqual(fs.readdirSync(path.join(runsDir, 'resume-net')).sort(), [path.basename(runDir), 'latest'].sort());
     const summary = readJson(path.join(runDir, 'summary.json'));
@@ -128,8 +125,15 @@ describe('cascade exp --resume', () => {
 
     const runDir = path.dirname(path.dirname(pointer));
     assert.equal(readJson(path.join(runDir, 'summary.json')).status, 'KILLED');
+
+    // A resume with another config would mix two schedules in one run.
+    const changed = runCli(['exp', file, '--resume', '--set', 'train.batchSize=16']);
+    assert.equal(await changed.exit, 1);
+    assert.match(changed.stderr(), /Cannot resume .*train\.batchSize: 32 in the run, 16 now/);
+    assert.equal(readJson(path.join(runDir, 'summary.json')).status, 'KILLED');
+
     const second = runCli(['exp', file, '--resume']);
-    assert.equal(await second.exit, 0);
+    assert.equal(await second.exit, 0, second.stderr());
     assert.equal(readJson(path.join(runDir, 'summary.json')).status, 'FINISHED');
   });
 });

@@ -53,6 +53,7 @@ describe('trainNet', () => {
 
   it('writes the run directory layout', async () => {
     const result = await train('layout', { epochs: 1 });
+    assert.equal(result.modelEpoch, 1);
     for (const file of [RUN_FILES.config, `${RUN_FILES.model}/model.json`, `${RUN_FILES.model}/weights.bin`]) {
       assert.ok(fs.existsSync(path.join(result.runDir, file)), file);
     }
@@ -90,7 +91,10 @@ describe('trainNet', () => {
       earlyStopping: { metric: 'val_accuracy', mode: 'max', patience: 1, minDelta: 1 },
     });
     assert.equal(result.epochs, 2);
-    assert.match(result.stopReason, /early stopping: val_accuracy did not improve for 1 epochs/);
+    assert.match(
+      result.stopReason,
+      /early stopping: val_accuracy did not improve for 1 epoch \(best [0-9.]+ at epoch 1\)/,
+    );
   });
 
   it('early stopping keeps the best weights', async () => {
@@ -112,7 +116,7 @@ describe('trainNet', () => {
     assert.deepEqual(await weightsOf(restored.runDir), await weightsOf(firstEpoch.runDir));
     assert.equal(fs.existsSync(path.join(restored.runDir, RUN_FILES.best)), false);
 
-    assert.equal(kept.modelEpoch, undefined);
+    assert.equal(kept.modelEpoch, 2);
     assert.equal(kept.metrics.epoch, 2);
     assert.notDeepEqual(await weightsOf(kept.runDir), await weightsOf(firstEpoch.runDir));
   });

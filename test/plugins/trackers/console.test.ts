@@ -56,4 +56,20 @@ describe('ConsoleTracker', () => {
     assert.equal(lines.length, 1);
     assert.match(lines[0] ?? '', /^detect \[#+\] 2\/2 4\.0 images\/s 0\.5 s\n$/);
   });
+
+  it('writes validation fields on the final line only', (context) => {
+    context.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const lines: string[] = [];
+    const stream = { write: (chunk: string) => lines.push(chunk), isTTY: false } as unknown as NodeJS.WritableStream;
+    const progress = new Logger({ level: 'info', stream }).progress('epoch 1/1', 10, 'samples');
+    context.mock.timers.tick(4500);
+    progress.tick(10, { loss: 0.5 });
+    // Validation ends past the log interval; its fields bring no new samples.
+    context.mock.timers.tick(2000);
+    progress.tick(0, { loss: 0.5, val_loss: 0.4 });
+    progress.done();
+
+    assert.equal(lines.length, 1);
+    assert.match(lines[0] ?? '', /^epoch 1\/1 \[#+\] 10\/10 2\.2 samples\/s 4\.5 s loss=0\.5000 val_loss=0\.4000\n$/);
+  });
 });
