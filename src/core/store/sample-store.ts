@@ -19,8 +19,8 @@ export interface ReadOptions {
   /**
    * Reads blocks of consecutive records (at most 64 KiB each) in an order drawn from this generator,
    * so that any stretch of the stream mixes samples from the whole store. Stores list their samples
-   * source by source, and without this a shuffle buffer smaller than the store holds samples of one
-   * source at a time. Omitted: stored order.
+   * source by source, and without this a shuffle buffer smaller than the store contains samples of
+   * one source at a time. Omitted: stored order.
    */
   shuffle?: Random;
 }

@@ -144,6 +144,7 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
 
     const modelDir = path.join(runDir, RUN_FILES.model);
     const best = await restoreBestEpoch(runDir, model, state, train.earlyStopping, logger);
+    const modelEpoch = best?.epoch ?? state.history.at(-1)?.epoch;
     await writeDirAtomic(modelDir, (dir) => writeModel(model, dir));
     await fs.rm(path.join(runDir, RUN_FILES.best), { recursive: true, force: true });
     await options.tracker?.logArtifact(modelDir, RUN_FILES.model);
@@ -153,7 +154,7 @@ export async function trainNet(options: TrainNetOptions): Promise<TrainResult> {
       epochs: state.history.length,
       globalStep: state.globalStep,
       metrics: best?.metrics ?? state.history.at(-1)?.metrics ?? {},
-      ...(state.history.length > 0 ? { modelEpoch: best?.epoch ?? state.history.length } : {}),
+      ...(modelEpoch !== undefined ? { modelEpoch } : {}),
       stopReason: state.stopReason ?? 'completed all epochs',
     };
   } finally {
