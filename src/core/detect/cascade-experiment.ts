@@ -258,7 +258,7 @@ async function trainCascadeNet(options: TrainCascadeNetOptions): Promise<string>
     const result = await trainNet({ container, config: resolved, tracker: child, runDir: childDir });
     await writeFinalSummary(childDir, { experiment: resolved.name, runId: net, startedAt }, 'FINISHED', {
       epochs: result.epochs,
-      ...(result.modelEpoch !== undefined ? { modelEpoch: result.modelEpoch } : {}),
+      modelEpoch: result.modelEpoch,
       metrics: result.metrics,
       stopReason: result.stopReason,
     });

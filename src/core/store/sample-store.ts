@@ -25,7 +25,7 @@ export interface ReadOptions {
   shuffle?: Random;
 }
 
-/** Samples on disk, streamed back in stored order. */
+/** Samples on disk, streamed back in stored order or in shuffled blocks. */
 export interface SampleStore {
   readonly dir: string;
   readonly manifest: StoreManifest;
@@ -144,28 +144,28 @@ class ShardedSampleStore implements SampleStore {
       1,
       Math.min(Math.floor(SHUFFLE_BLOCK_BYTES / recordSize), Math.ceil(this.manifest.count / SHUFFLE_MIN_BLOCKS)),
     );
-    const blocks: Array<{ shard: number; first: number; count: number }> = [];
-    this.manifest.shards.forEach((shard, index) => {
+    const blocks: Array<{ file: string; first: number; count: number }> = [];
+    for (const shard of this.manifest.shards) {
       for (let first = 0; first < shard.count; first += perBlock) {
-        blocks.push({ shard: index, first, count: Math.min(perBlock, shard.count - first) });
+        blocks.push({ file: shard.file, first, count: Math.min(perBlock, shard.count - first) });
       }
-    });
+    }
     random.shuffle(blocks);
 
-    const files = new Map<number, fs.FileHandle>();
+    const files = new Map<string, fs.FileHandle>();
     const buffer = Buffer.alloc(perBlock * recordSize);
     try {
       for (const block of blocks) {
-        let file = files.get(block.shard);
+        let file = files.get(block.file);
         if (!file) {
-          file = await fs.open(path.join(this.dir, (this.manifest.shards[block.shard] as { file: string }).file), 'r');
-          files.set(block.shard, file);
+          file = await fs.open(path.join(this.dir, block.file), 'r');
+          files.set(block.file, file);
         }
         const length = block.count * recordSize;
         const { bytesRead } = await file.read(buffer, 0, length, block.first * recordSize);
         if (bytesRead !== length) {
           throw new CascadeError(
-            `Sample store ${this.dir} is damaged: a read of shard ${block.shard} returned ${bytesRead} bytes, expected ${length}. Delete the folder to rebuild it.`,
+            `Sample store ${this.dir} is damaged: a read of ${block.file} returned ${bytesRead} bytes, expected ${length}. Delete the folder to rebuild it.`,
           );
         }
         for (let i = 0; i < block.count; i += 1) {

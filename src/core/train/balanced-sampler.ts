@@ -28,7 +28,8 @@ export interface BalancedSamplerOptions {
  * The first draw fills every buffer, up to its share of `bufferSize` or one pass over the stream.
  * After that each draw reads one more sample, so the buffers stay full and a draw picks among many
  * samples, not just the last one read. Stores list their samples source by source, so `open` should
- * return them in shuffled blocks (see `SampleStore.read`): the buffers then mix all sources. When a class buffer is full, a new sample replaces a random one in it.
+ * return them in shuffled blocks (see `SampleStore.read`), and the buffers then mix all sources.
+ * When a class buffer is full, a new sample replaces a random one in it.
  * An empty buffer reads on to the next sample of its class, and the stream starts over when it
  * ends, so rare classes repeat.
  */

@@ -36,7 +36,7 @@ export interface RunSummary {
   endedAt?: string;
   /** Epochs completed. */
   epochs?: number;
-  /** Epoch whose weights the saved model holds, when early stopping restored an earlier one. */
+  /** Epoch whose weights the saved model holds: the last one, or the best one that early stopping restored. */
   modelEpoch?: number;
   /** Metrics of the epoch whose weights the saved model holds. */
   metrics?: Record<string, number>;

@@ -73,7 +73,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<stri
     const result = await trainNet({ container, config, tracker, runDir, resume: options.resume });
     await writeFinalSummary(runDir, identity, 'FINISHED', {
       epochs: result.epochs,
-      ...(result.modelEpoch !== undefined ? { modelEpoch: result.modelEpoch } : {}),
+      modelEpoch: result.modelEpoch,
       metrics: result.metrics,
       stopReason: result.stopReason,
     });
