@@ -48,6 +48,17 @@ function detectionAugmenters() {
   ];
 }
 
+/** Builds a store of the LFW crops and backgrounds, with the detection augmenters, in `dir` or a new folder. */
+async function lfwStore(key: unknown, dir?: string) {
+  return buildSampleStore({
+    sources: lfwSources(),
+    augmenters: detectionAugmenters(),
+    cacheDir: dir ?? (await cacheDir()),
+    logger,
+    key,
+  });
+}
+
 async function readAll(samples: AsyncIterable<Sample>): Promise<Sample[]> {
   const list: Sample[] = [];
   for await (const sample of samples) {
@@ -58,13 +69,7 @@ async function readAll(samples: AsyncIterable<Sample>): Promise<Sample[]> {
 
 describe('buildSampleStore', () => {
   test('stores and streams back every sample', async () => {
-    const store = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: await cacheDir(),
-      logger,
-      key: { test: 'stream' },
-    });
+    const store = await lfwStore({ test: 'stream' });
 
     assert.equal(store.manifest.count, 400);
     assert.deepEqual(store.manifest.countsPerLabel, [200, 200]);
@@ -82,28 +87,10 @@ describe('buildSampleStore', () => {
 
   test('reuses a store with the same key', async () => {
     const dir = await cacheDir();
-    const first = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: dir,
-      logger,
-      key: { a: 1, b: [2] },
-    });
+    const first = await lfwStore({ a: 1, b: [2] }, dir);
     // Keys with the same content in another order name the same store.
-    const second = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: dir,
-      logger,
-      key: { b: [2], a: 1 },
-    });
-    const third = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: dir,
-      logger,
-      key: { a: 2, b: [2] },
-    });
+    const second = await lfwStore({ b: [2], a: 1 }, dir);
+    const third = await lfwStore({ a: 2, b: [2] }, dir);
 
     assert.equal(second.dir, first.dir);
     assert.equal(second.manifest.createdAt, first.manifest.createdAt);
@@ -115,13 +102,7 @@ describe('buildSampleStore', () => {
   });
 
   test('filters samples by group', async () => {
-    const store = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: await cacheDir(),
-      logger,
-      key: 'filter',
-    });
+    const store = await lfwStore('filter');
     const groups = await store.groups();
     const kept = new Set(groups.slice(0, 10));
     const samples = await readAll(store.read({ filter: (group) => kept.has(group) }));
@@ -131,13 +112,7 @@ describe('buildSampleStore', () => {
   });
 
   test('shuffled read mixes the sources', async () => {
-    const store = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: await cacheDir(),
-      logger,
-      key: 'shuffle',
-    });
+    const store = await lfwStore('shuffle');
     const key = (sample: Sample) => `${sample.group} ${sample.label} ${Buffer.from(sample.pixels).toString('base64')}`;
     const stored = await readAll(store.read());
     const shuffled = await readAll(store.read({ shuffle: new Random(3) }));
@@ -154,33 +129,21 @@ describe('buildSampleStore', () => {
   });
 
   test('shuffled read applies the filter', async () => {
-    const store = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: await cacheDir(),
-      logger,
-      key: 'shuffle-filter',
-    });
-    const kept = new Set((await store.groups()).slice(0, 10));
-    const filter = (group: string) => kept.has(group);
+    const store = await lfwStore('shuffle-filter');
+    const chosenGroups = new Set((await store.groups()).slice(0, 10));
+    const filter = (group: string) => chosenGroups.has(group);
     const stored = await readAll(store.read({ filter }));
     const shuffled = await readAll(store.read({ filter, shuffle: new Random(3) }));
 
     assert.ok(stored.length > 0);
     assert.equal(shuffled.length, stored.length);
-    assert.ok(shuffled.every((sample) => kept.has(sample.group)));
+    assert.ok(shuffled.every((sample) => chosenGroups.has(sample.group)));
   });
 
   test('removes builds of dead processes', async () => {
     const dir = await cacheDir();
     const key = 'abandoned';
-    const first = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: dir,
-      logger,
-      key,
-    });
+    const first = await lfwStore(key, dir);
     await fs.rm(first.dir, { recursive: true });
     // Process ids are below 2^22 on Linux, so this one cannot run; the current process's build stays.
     const dead = `${first.dir}.partial-4999999-abcd1234`;
@@ -188,7 +151,7 @@ describe('buildSampleStore', () => {
     await fs.mkdir(dead);
     await fs.mkdir(live);
 
-    await buildSampleStore({ sources: lfwSources(), augmenters: detectionAugmenters(), cacheDir: dir, logger, key });
+    await lfwStore(key, dir);
 
     const entries = await fs.readdir(path.join(dir, 'stores'));
     assert.ok(!entries.includes(path.basename(dead)));
@@ -251,26 +214,14 @@ describe('buildSampleStore', () => {
 
 describe('openSampleStore', () => {
   test('detects a truncated shard', async () => {
-    const store = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: await cacheDir(),
-      logger,
-      key: 'damaged',
-    });
+    const store = await lfwStore('damaged');
     const shard = path.join(store.dir, store.manifest.shards[0]?.file as string);
     await fs.truncate(shard, 1000);
     await assert.rejects(openSampleStore(store.dir), /is damaged: shard-00000\.bin has 1000 bytes, expected 175200/);
   });
 
   test('detects a missing group table', async () => {
-    const store = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: await cacheDir(),
-      logger,
-      key: 'no groups',
-    });
+    const store = await lfwStore('no groups');
     await fs.rm(path.join(store.dir, 'groups.json'));
     await assert.rejects(openSampleStore(store.dir), /is damaged: groups\.json is missing or not valid JSON/);
   });
@@ -284,13 +235,7 @@ describe('openSampleStore', () => {
 describe('writeContactSheet', () => {
   test('writes a PNG grid of samples', async () => {
     const dir = await cacheDir();
-    const store = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: dir,
-      logger,
-      key: 'sheet',
-    });
+    const store = await lfwStore('sheet', dir);
     const file = path.join(dir, 'sheet.png');
     const drawn = await writeContactSheet(store, file, { count: 16, columns: 4, seed: 3 });
     assert.equal(drawn, 16);
@@ -313,13 +258,7 @@ describe('sample store shards', () => {
       key: 'shards',
       shardMaxBytes: 10_000,
     });
-    const single = await buildSampleStore({
-      sources: lfwSources(),
-      augmenters: detectionAugmenters(),
-      cacheDir: dir,
-      logger,
-      key: 'one shard',
-    });
+    const single = await lfwStore('one shard', dir);
 
     assert.equal(store.manifest.shards.length, Math.ceil(400 / 22));
     assert.ok(

@@ -102,7 +102,7 @@ describe('trainNet', () => {
     // training stops after epoch 2.
     const earlyStopping = { metric: 'val_accuracy', mode: 'max', patience: 1, minDelta: 1 };
     const restored = await train('best-restored', { epochs: 20, stepsPerEpoch: 2, earlyStopping });
-    const kept = await train('best-off', {
+    const lastEpoch = await train('best-off', {
       epochs: 20,
       stepsPerEpoch: 2,
       earlyStopping: { ...earlyStopping, restoreBestWeights: false },
@@ -116,9 +116,9 @@ describe('trainNet', () => {
     assert.deepEqual(await weightsOf(restored.runDir), await weightsOf(firstEpoch.runDir));
     assert.equal(fs.existsSync(path.join(restored.runDir, RUN_FILES.best)), false);
 
-    assert.equal(kept.modelEpoch, 2);
-    assert.equal(kept.metrics.epoch, 2);
-    assert.notDeepEqual(await weightsOf(kept.runDir), await weightsOf(firstEpoch.runDir));
+    assert.equal(lastEpoch.modelEpoch, 2);
+    assert.equal(lastEpoch.metrics.epoch, 2);
+    assert.notDeepEqual(await weightsOf(lastEpoch.runDir), await weightsOf(firstEpoch.runDir));
   });
 
   it('rejects samples of the wrong crop size', async () => {
