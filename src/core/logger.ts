@@ -98,6 +98,8 @@ class ProgressBar implements Progress {
   #countedAt = this.#started;
   #fields: Record<string, string | number> = {};
   #lastDraw = 0;
+  /** The last line written to a log file, so that the final line does not repeat it. */
+  #lastLine = '';
   #finished = false;
 
   constructor(
@@ -177,7 +179,9 @@ class ProgressBar implements Progress {
     const line = parts.join(' ');
     if (this.#stream.isTTY) {
       this.#stream.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
-    } else {
+    } else if (line !== this.#lastLine) {
+      // The last item's tick may already have written the final line.
+      this.#lastLine = line;
       this.#stream.write(`${line}\n`);
     }
   }

@@ -72,4 +72,22 @@ describe('ConsoleTracker', () => {
     assert.equal(lines.length, 1);
     assert.match(lines[0] ?? '', /^epoch 1\/1 \[#+\] 10\/10 2\.2 samples\/s 4\.5 s loss=0\.5000 val_loss=0\.4000\n$/);
   });
+
+  it('skips a repeated final line', (context) => {
+    context.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    const lines: string[] = [];
+    const stream = { write: (chunk: string) => lines.push(chunk), isTTY: false } as unknown as NodeJS.WritableStream;
+    const progress = new Logger({ level: 'info', stream }).progress('epoch 1/1', 20, 'samples');
+    context.mock.timers.tick(5000);
+    progress.tick(10, { loss: 0.6 });
+    // The last item comes one log interval later, so its tick writes a line with every item counted.
+    context.mock.timers.tick(5000);
+    progress.tick(10, { loss: 0.5 });
+    progress.done();
+
+    assert.deepEqual(lines, [
+      'epoch 1/1 [############............] 10/20 2.0 samples/s 5.0 s loss=0.6000\n',
+      'epoch 1/1 [########################] 20/20 2.0 samples/s 10.0 s loss=0.5000\n',
+    ]);
+  });
 });
