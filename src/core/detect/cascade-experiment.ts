@@ -16,7 +16,7 @@ import { handleTermination } from '../train/termination.js';
 import { TrackerGroup } from '../train/tracker-group.js';
 import { trainNet } from '../train/train-net.js';
 import { CascadeDetector } from './cascade-detector.js';
-import type { DetectorOptions } from './detector-options.js';
+import { type DetectorOptions, detectorOptionsSchema } from './detector-options.js';
 import { CASCADE_MANIFEST, type CascadeManifest, loadCascade } from './load-cascade.js';
 import { type HeldOutImage, pickStageThreshold } from './pick-threshold.js';
 
@@ -189,7 +189,8 @@ export async function runCascadeExperiment(options: CascadeExperimentOptions): P
           detector = { ...detector, thresholds: { ...detector.thresholds, [stage]: picked.threshold } };
           logger.info(
             `cascade: ${stage} threshold ${picked.threshold.toFixed(4)} keeps recall ${picked.recall.toFixed(3)} ` +
-              `of ${picked.faces} held-out faces (target ${target}; ${picked.reachable} reachable)`,
+              `of ${picked.faces} held-out faces of at least ${detectorOptionsSchema.parse(detector).minFaceSize} px ` +
+              `(target ${target}; ${picked.reachable} reachable)`,
           );
           parent.logMetrics(
             { [`${stage}_threshold`]: picked.threshold, [`${stage}_heldout_recall`]: picked.recall },

@@ -3,7 +3,7 @@ import type { RgbImage } from '../image/index.js';
 import type { Box } from '../types.js';
 import type { DetectionStage } from './cascade-detector.js';
 import { CascadeDetector, type CascadeNets } from './cascade-detector.js';
-import type { DetectorOptions } from './detector-options.js';
+import { type DetectorOptions, detectorOptionsSchema } from './detector-options.js';
 
 /** A window counts as finding a face at this IoU or more when thresholds are picked. */
 export const FACE_MATCH_IOU = 0.5;
@@ -51,6 +51,14 @@ export function bestScoresPerFace(faces: readonly Box[], windows: readonly Score
   });
 }
 
+/**
+ * Returns the faces whose longer side reaches `minFaceSize`: the ones a detector with that minimum
+ * face size looks for. A calibrated window can still overlap a smaller face.
+ */
+export function facesToFind(faces: readonly Box[], minFaceSize: number): Box[] {
+  return faces.filter((face) => Math.max(face.w, face.h) >= minFaceSize);
+}
+
 /** A held-out image with its face boxes. */
 export interface HeldOutImage {
   rgb: RgbImage;
@@ -61,7 +69,8 @@ export interface HeldOutImage {
  * Picks the threshold of one detection stage on held-out faces, as Li et al. (CVPR 2015) set the
  * 12-stage for 99% recall and the 24-stage for 97%. The earlier stages run with `options`; the
  * measured stage keeps every window (threshold 0) and skips its NMS, so that each face's best
- * window score is seen. Recall is counted over the faces that the earlier stages still reach.
+ * window score is seen. Recall is counted over the faces of at least the minimum face size
+ * (`facesToFind`) that the earlier stages still reach.
  */
 export function pickStageThreshold(
   nets: CascadeNets,
@@ -75,6 +84,7 @@ export function pickStageThreshold(
     thresholds: { ...options.thresholds, [stage]: 0 },
     nms: { ...options.nms, [stage]: 1 },
   };
+  const { minFaceSize } = detectorOptionsSchema.parse(options);
   const detector = new CascadeDetector(nets, measuring);
   const scores: Array<number | undefined> = [];
   try {
@@ -83,12 +93,11 @@ export function pickStageThreshold(
       const stages = detection?.stages ?? [];
       const measured = stages.find((entry) => entry.stage === stage)?.boxes ?? [];
       const previous = stage === 'net12' ? undefined : stages.find((entry) => entry.stage === 'net12')?.boxes;
+      const targets = facesToFind(image.faces, minFaceSize);
       const faces = previous
         ? // Faces the earlier stage already lost do not count against this one.
-          image.faces.filter(
-            (_face, index) => bestScoresPerFace([image.faces[index] as Box], previous)[0] !== undefined,
-          )
-        : image.faces;
+          targets.filter((face) => bestScoresPerFace([face], previous)[0] !== undefined)
+        : targets;
       scores.push(...bestScoresPerFace(faces, measured));
     }
   } finally {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { bestScoresPerFace, thresholdForRecall } from '../../../src/core/detect/pick-threshold.js';
+import { bestScoresPerFace, facesToFind, thresholdForRecall } from '../../../src/core/detect/pick-threshold.js';
 
 describe('threshold for recall', () => {
   test('keeps the requested share of faces', () => {
@@ -44,5 +44,17 @@ describe('best scores per face', () => {
     assert.deepEqual(bestScoresPerFace([{ x: 0, y: 0, w: 10, h: 10 }], [{ x: 8, y: 8, w: 10, h: 10, score: 1 }]), [
       undefined,
     ]);
+  });
+});
+
+describe('faces to find', () => {
+  test('keeps faces by longer side', () => {
+    const faces = [
+      { x: 0, y: 0, w: 24, h: 30 },
+      { x: 0, y: 0, w: 36, h: 44 },
+      { x: 0, y: 0, w: 40, h: 40 },
+      { x: 0, y: 0, w: 39, h: 39 },
+    ];
+    assert.deepEqual(facesToFind(faces, 40), [faces[1], faces[2]]);
   });
 });
