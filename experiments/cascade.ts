@@ -89,7 +89,7 @@ export default defineCascadeExperiment({
     recall12: 0.99,
     recall24: 0.97,
   },
-  mining: { sources: BACKGROUND_SOURCES, maxPerImage: 100 },
+  mining: { sources: [...TRAIN_FACES, ...BACKGROUND_SOURCES], maxPerImage: 100, useFaceImages: true },
   detector: { minFaceSize: 40, stride: 4, pyramidFactor: 0.8 },
   evaluation: { fddb: { root: 'fddb', folds: [4, 5] } },
 });

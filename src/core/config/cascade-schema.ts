@@ -48,10 +48,15 @@ export const cascadeSchema = z
       .strict(),
     mining: z
       .object({
-        /** Face-free sources mined for hard negatives. */
+        /** Sources mined for hard negatives: face-free images, and annotated ones with `useFaceImages`. */
         sources: z.array(pluginSpec).min(1, 'expected at least one face-free source'),
         /** Windows kept per image at most. */
         maxPerImage: z.number().int().positive().default(100),
+        /**
+         * Also mines the annotated images among `sources`, keeping windows whose IoU with every face
+         * (ignored faces included) stays below 0.3. Windows on parts of faces are then negatives too.
+         */
+        useFaceImages: z.boolean().default(false),
       })
       .strict(),
     /** Detector options used for picking thresholds, mining and evaluation; the picked thresholds replace these. */
@@ -83,7 +88,7 @@ export interface CascadeExperimentConfig {
   description?: string;
   nets: Record<CascadeNet, CascadeNetConfig>;
   thresholds: { heldOut: SourceSpec[]; recall12?: number; recall24?: number };
-  mining: { sources: SourceSpec[]; maxPerImage?: number };
+  mining: { sources: SourceSpec[]; maxPerImage?: number; useFaceImages?: boolean };
   detector?: z.input<typeof detectorOptionsSchema>;
   evaluation?: { fddb: { root: string; folds: number[] } };
 }

@@ -43,7 +43,7 @@ export function parseCascadeConfig(experiment: unknown, file: string): ResolvedC
 }
 
 /** Builds the single-net experiment of one net, with the runs of the earlier nets filled in. */
-function netExperiment(
+export function netExperiment(
   config: ResolvedCascadeConfig,
   net: CascadeNet,
   runDirs: Partial<Record<CascadeNet, string>>,
@@ -71,6 +71,7 @@ function netExperiment(
       models: earlier.map((slot) => runDirs[slot]),
       detector,
       maxPerImage: config.mining.maxPerImage,
+      useFaceImages: config.mining.useFaceImages,
       sources: miningSources,
     });
   }
