@@ -37,6 +37,13 @@ export function formatFddbSummary(report: FddbReport, label: string): string {
       `  recall at ${budget} false positives: ${recall.toFixed(3)} (continuous ${(report.continuousRecall[budget] ?? 0).toFixed(3)})`,
     );
   }
+  const largestBudget = Math.max(...Object.keys(report.recall).map(Number));
+  if (report.curveEnd.falsePositives < largestBudget) {
+    lines.push(
+      `  the ROC curve ends at ${report.curveEnd.falsePositives} false positives with recall ${report.curveEnd.recall.toFixed(3)}, ` +
+        'so larger budgets repeat that recall. Lower-scored detections (for a cascade, a lower --threshold48) extend it.',
+    );
+  }
   for (const stage of report.stages) {
     lines.push(
       `  after ${stage.stage}: recall ${stage.recall.toFixed(3)}, ${stage.windowsPerImage.toFixed(1)} windows per image`,

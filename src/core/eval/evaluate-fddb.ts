@@ -44,6 +44,11 @@ export interface FddbReport {
   recall: Record<string, number>;
   /** Continuous score (mean overlap of matches) at the same budgets. */
   continuousRecall: Record<string, number>;
+  /**
+   * Last point of the discrete ROC: the false positives and recall of every detection kept. Budgets
+   * above its false positives repeat its recall.
+   */
+  curveEnd: { falsePositives: number; recall: number };
   stages: StageReport[];
   imagesPerSecond?: number;
   discrete: RocPoint[];
@@ -127,11 +132,18 @@ export function reportFddb(run: FddbRun): FddbReport {
     });
   }
 
+  const curveEnd = { falsePositives: 0, recall: 0 };
+  for (const point of result.discrete) {
+    curveEnd.falsePositives = Math.max(curveEnd.falsePositives, point.falsePositives);
+    curveEnd.recall = Math.max(curveEnd.recall, point.truePositiveRate);
+  }
+
   return {
     images: result.images,
     faces: result.faces,
     recall,
     continuousRecall,
+    curveEnd,
     stages,
     imagesPerSecond: run.detectSeconds ? run.images.length / run.detectSeconds : undefined,
     discrete: result.discrete,

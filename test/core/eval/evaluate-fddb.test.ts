@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import sharp from 'sharp';
+import { formatFddbSummary } from '../../../src/cli/commands/eval.js';
 import { parseDatasetSpec, parseFolds } from '../../../src/core/eval/dataset-spec.js';
-import { externalFddbRun, reportFddb, writeFddbReport } from '../../../src/core/eval/evaluate-fddb.js';
+import { externalFddbRun, type FddbReport, reportFddb, writeFddbReport } from '../../../src/core/eval/evaluate-fddb.js';
 import { readFddbFolds } from '../../../src/core/eval/fddb-files.js';
 import { SHARED_DATA } from '../../helpers/temp-dir.js';
 
@@ -58,6 +59,11 @@ describe('FDDB report', () => {
     assert.equal(report.discrete[0]?.falsePositives, images.length);
     assert.equal(report.discrete.at(-1)?.falsePositives, 0);
     assert.ok((report.recall['50'] ?? 0) > 0.3, `recall ${report.recall['50']}`);
+    assert.equal(report.curveEnd.falsePositives, images.length);
+    assert.equal(report.curveEnd.recall, report.discrete[0]?.truePositiveRate);
+    // The corner boxes give fewer false positives than the largest budget, so the summary reports where the curve ends.
+    const summary = formatFddbSummary(report, 'test');
+    assert.match(summary, new RegExp(`the ROC curve ends at ${images.length} false positives with recall `));
 
     const directory = await fs.mkdtemp(path.join(os.tmpdir(), 'cascade-fddb-report-'));
     const files = await writeFddbReport(directory, run, report, 'test');
@@ -71,5 +77,20 @@ describe('FDDB report', () => {
     assert.equal(plot.width, 640);
     assert.equal(plot.format, 'png');
     await fs.rm(directory, { recursive: true });
+  });
+
+  test('summary omits a curve past every budget', () => {
+    const report: FddbReport = {
+      images: 1,
+      faces: 1,
+      recall: { '50': 1, '500': 1 },
+      continuousRecall: { '50': 0.8, '500': 0.8 },
+      curveEnd: { falsePositives: 600, recall: 1 },
+      stages: [],
+      discrete: [],
+      continuous: [],
+    };
+    assert.doesNotMatch(formatFddbSummary(report, 'test'), /curve ends/);
+    assert.match(formatFddbSummary({ ...report, curveEnd: { falsePositives: 499, recall: 1 } }, 'test'), /curve ends/);
   });
 });
