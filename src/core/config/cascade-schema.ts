@@ -49,7 +49,7 @@ export const cascadeSchema = z
     mining: z
       .object({
         /** Sources mined for hard negatives: face-free images, and annotated ones with `useFaceImages`. */
-        sources: z.array(pluginSpec).min(1, 'expected at least one face-free source'),
+        sources: z.array(pluginSpec).min(1, 'expected at least one source to mine'),
         /** Windows kept per image at most. */
         maxPerImage: z.number().int().positive().default(100),
         /**
