@@ -103,10 +103,12 @@ export async function readFddbFolds(root: string, folds: readonly number[]): Pro
     try {
       text = await fs.readFile(file, 'utf8');
     } catch (error) {
-      throw new CascadeError(
-        `FDDB ellipse list not found: ${file}. Point --dataset fddb:<root> at the directory that contains ${FDDB_FOLDS_DIR}/.`,
-        { cause: error },
-      );
+      const presentFolds = await availableFddbFolds(root);
+      const hint =
+        presentFolds.length > 0
+          ? `Fold ${fold} is missing, and this root has folds ${presentFolds.join(', ')}.`
+          : `Point --dataset fddb:<root> at the directory that contains ${FDDB_FOLDS_DIR}/.`;
+      throw new CascadeError(`FDDB ellipse list not found: ${file}. ${hint}`, { cause: error });
     }
     for (const image of parseEllipseList(text, file)) {
       images.push({ ...image, path: path.join(root, FDDB_IMAGES_DIR, `${image.name}.jpg`) });

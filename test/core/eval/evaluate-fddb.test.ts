@@ -26,6 +26,20 @@ describe('dataset spec', () => {
     assert.deepEqual(parseDatasetSpec('fddb:/data/fddb'), { kind: 'fddb', root: '/data/fddb', folds: undefined });
   });
 
+  test('missing fold lists the present ones', async () => {
+    await assert.rejects(
+      readFddbFolds(FDDB_ROOT, [4, 6]),
+      /FDDB-fold-06-ellipseList\.txt\. Fold 6 is missing, and this root has folds 1, 2, 3, 4, 5\./,
+    );
+  });
+
+  test('wrong root asks for the folds folder', async () => {
+    await assert.rejects(
+      readFddbFolds(path.join(SHARED_DATA, 'backgrounds'), [1]),
+      /Point --dataset fddb:<root> at the directory that contains FDDB-folds\//,
+    );
+  });
+
   test('unknown dataset lists the accepted ones', () => {
     assert.throws(() => parseDatasetSpec('afw:/data'), /Unknown dataset "afw".*fddb:<root>\[:folds\] or wider:<root>/);
   });
