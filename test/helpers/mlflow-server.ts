@@ -49,7 +49,8 @@ export function findMlflowBinary(): MlflowBinary {
   }
   return {
     skipReason:
-      'no mlflow executable: set CASCADE_MLFLOW_BIN, put mlflow on PATH, or install it with `pip install mlflow` in a venv',
+      'no mlflow executable: set CASCADE_MLFLOW_BIN, put mlflow on PATH, or install it in .cascade/mlflow-venv ' +
+      '(see docs/mlflow.md)',
   };
 }
 
