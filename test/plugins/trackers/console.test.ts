@@ -3,10 +3,16 @@ import { describe, it } from 'node:test';
 import { Logger } from '../../../src/core/logger.js';
 import { ConsoleTracker } from '../../../src/plugins/trackers/console.js';
 
+/** Returns a stream that collects what is written to it, as a log file (not a terminal) would. */
+function logFile(): { lines: string[]; stream: NodeJS.WritableStream } {
+  const lines: string[] = [];
+  const stream = { write: (chunk: string) => lines.push(chunk), isTTY: false } as unknown as NodeJS.WritableStream;
+  return { lines, stream };
+}
+
 describe('ConsoleTracker', () => {
   it('draws one bar per epoch and prints validation metrics', async () => {
-    const lines: string[] = [];
-    const stream = { write: (chunk: string) => lines.push(chunk), isTTY: false } as unknown as NodeJS.WritableStream;
+    const { lines, stream } = logFile();
     const tracker = new ConsoleTracker(new Logger({ level: 'info', stream }));
     await tracker.startRun({ experiment: '12net', runName: 'run-1', runDir: '/tmp/run-1' });
     await tracker.logParams({ 'train.batchSize': 64, 'train.stepsPerEpoch': 10, 'train.epochs': 2 });
@@ -24,8 +30,7 @@ describe('ConsoleTracker', () => {
 
   it('rates only the steps after a resume', async (context) => {
     context.mock.timers.enable({ apis: ['Date'], now: 0 });
-    const lines: string[] = [];
-    const stream = { write: (chunk: string) => lines.push(chunk), isTTY: false } as unknown as NodeJS.WritableStream;
+    const { lines, stream } = logFile();
     const tracker = new ConsoleTracker(new Logger({ level: 'info', stream }));
     await tracker.startRun({ experiment: '12net', runName: 'run-2', runDir: '/tmp/run-2' });
     await tracker.logParams({ 'train.batchSize': 64, 'train.stepsPerEpoch': 10, 'train.epochs': 2 });
@@ -45,8 +50,7 @@ describe('ConsoleTracker', () => {
 
   it('writes a short bar to a log once', (context) => {
     context.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-    const lines: string[] = [];
-    const stream = { write: (chunk: string) => lines.push(chunk), isTTY: false } as unknown as NodeJS.WritableStream;
+    const { lines, stream } = logFile();
     const progress = new Logger({ level: 'info', stream }).progress('detect', 2, 'images');
     progress.tick();
     context.mock.timers.tick(500);
@@ -59,8 +63,7 @@ describe('ConsoleTracker', () => {
 
   it('writes validation fields on the final line only', (context) => {
     context.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-    const lines: string[] = [];
-    const stream = { write: (chunk: string) => lines.push(chunk), isTTY: false } as unknown as NodeJS.WritableStream;
+    const { lines, stream } = logFile();
     const progress = new Logger({ level: 'info', stream }).progress('epoch 1/1', 10, 'samples');
     context.mock.timers.tick(4500);
     progress.tick(10, { loss: 0.5 });
@@ -75,8 +78,7 @@ describe('ConsoleTracker', () => {
 
   it('skips a repeated final line', (context) => {
     context.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-    const lines: string[] = [];
-    const stream = { write: (chunk: string) => lines.push(chunk), isTTY: false } as unknown as NodeJS.WritableStream;
+    const { lines, stream } = logFile();
     const progress = new Logger({ level: 'info', stream }).progress('epoch 1/1', 20, 'samples');
     context.mock.timers.tick(5000);
     progress.tick(10, { loss: 0.6 });
