@@ -223,7 +223,8 @@ export function validateProject(config: Record<string, unknown>, file?: string):
   }
 }
 
-function withReceived(message: string, received: unknown, code: string): string {
+/** Appends the offending value to a validation message, unless the message already shows it. */
+export function withReceived(message: string, received: unknown, code: string): string {
   // Type errors already name the received type; add the value itself so the reader sees it.
   // A number counts as shown only in parentheses: "greater than 0" for a 0 still gets "(0)".
   const described = describe(received);

@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import { CASCADE_NETS, type CascadeNet, cascadeSchema, type ResolvedCascadeConfig } from '../config/cascade-schema.js';
-import { loadProjectConfig, resolveConfigObject } from '../config/load.js';
+import { loadProjectConfig, resolveConfigObject, withReceived } from '../config/load.js';
+import { formatFieldPath, getAtPath } from '../config/overrides.js';
 import { createContainer, createPlugin } from '../container.js';
 import { CascadeError, formatErrorChain } from '../errors.js';
 import { detectFddb, reportFddb, writeFddbReport } from '../eval/evaluate-fddb.js';
@@ -36,7 +37,10 @@ export function isCascadeExperiment(experiment: unknown): boolean {
 export function parseCascadeConfig(experiment: unknown, file: string): ResolvedCascadeConfig {
   const parsed = cascadeSchema.safeParse(experiment);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const issues = parsed.error.issues.map(
+      (issue) =>
+        `  ${formatFieldPath(issue.path)}: ${withReceived(issue.message, getAtPath(experiment, issue.path), issue.code)}`,
+    );
     throw new CascadeError(`Invalid cascade experiment in ${file}:\n${issues.join('\n')}`);
   }
   return parsed.data;

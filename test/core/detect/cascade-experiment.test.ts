@@ -49,6 +49,14 @@ describe('cascade net experiments', () => {
     assert.equal(miner?.useFaceImages, false);
   });
 
+  test('invalid field shows its value', () => {
+    const invalid = { ...cascadeExperiment, mining: { ...cascadeExperiment.mining, useFaceImages: 'yes' } };
+    assert.throws(
+      () => parseCascadeConfig(invalid, 'experiments/typo.ts'),
+      /Invalid cascade experiment in experiments\/typo\.ts:\n {2}mining\.useFaceImages: Expected boolean, received string \("yes"\)/,
+    );
+  });
+
   test('12-net has no miner', () => {
     const experiment = netExperiment(config, 'net12', {}, {}) as unknown as NetExperimentShape;
     assert.equal(hardNegatives(experiment), undefined);
